@@ -1,0 +1,51 @@
+# The two commands of the quick start: `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: demo test test-sqlite test-postgres lint venv bench messages clean
+
+## demo: install, migrate, seed the demo network and run the whole system on http://127.0.0.1:8000
+demo: $(INSTALLED)
+	$(BIN)/python manage.py migrate --noinput -v0
+	$(BIN)/python manage.py collectstatic --noinput -v0
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py run_demo
+
+## test: lint, then the whole suite on SQLite and on a private PostgreSQL server
+test: $(INSTALLED)
+	scripts/system-packages.sh test
+	$(MAKE) --no-print-directory lint
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+test-sqlite: $(INSTALLED)
+	$(BIN)/python -m pytest --db=sqlite
+
+test-postgres: $(INSTALLED)
+	$(BIN)/python -m pytest --db=postgres
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py check
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+venv: $(INSTALLED)
+
+$(INSTALLED): requirements.txt requirements-dev.txt constraints.txt
+	PYTHON=$(PYTHON) scripts/system-packages.sh venv
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements-dev.txt -c constraints.txt
+	touch $(INSTALLED)
+
+## messages: refresh the translation catalogs after changing user-facing strings
+messages: $(INSTALLED)
+	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore '.venv/*' --ignore 'tests/*' --ignore 'staticfiles/*'
+	$(BIN)/python manage.py compilemessages -l zh_Hans --ignore '.venv/*'
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,32 @@
+from django import forms
+from django.contrib.auth.password_validation import password_validators_help_text_html
+from django.utils.translation import gettext_lazy as _
+
+from accounts.fields import RegionChoiceField
+from accounts.models import Region
+
+
+class SignupForm(forms.Form):
+    organization_name = forms.CharField(label=_("Company name"), max_length=200)
+    credit_code = forms.CharField(label=_("Unified social credit code"), max_length=18, min_length=18)
+    region = RegionChoiceField(
+        label=_("Region"), queryset=Region.objects.filter(level__gte=Region.Level.CITY).select_related("parent")
+    )
+    full_name = forms.CharField(label=_("Your name"), max_length=150)
+    username = forms.RegexField(
+        label=_("User name"), max_length=150, regex=r"^[\w.@+-]+$",
+        error_messages={"invalid": _("Use letters, digits and @ . + - _ only.")},
+    )  # fmt: skip
+    email = forms.EmailField(label=_("Email"))
+    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput)
+    password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["password1"].help_text = password_validators_help_text_html()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password1") and data.get("password1") != data.get("password2"):
+            self.add_error("password2", _("The two passwords differ."))
+        return data

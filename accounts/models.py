@@ -1,0 +1,145 @@
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+division_code = RegexValidator(r"^\d{6}$", _("An administrative division code has six digits."))
+
+
+class Region(models.Model):
+    """A node of the province → city → county tree, keyed by its GB/T 2260 code.
+
+    The code itself encodes the tree (32 → 3205 → 320508), so a subtree is a prefix match
+    and needs no recursive query.
+    """
+
+    class Level(models.IntegerChoices):
+        PROVINCE = 1, _("Province")
+        CITY = 2, _("City")
+        COUNTY = 3, _("County")
+
+    code = models.CharField(_("division code"), max_length=6, primary_key=True, validators=[division_code])
+    name_zh = models.CharField(_("Chinese name"), max_length=50)
+    name_en = models.CharField(_("English name"), max_length=80)
+    level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
+    parent = models.ForeignKey("self", models.PROTECT, null=True, blank=True, related_name="children")
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.name_en if (get_language() or "").startswith("en") else self.name_zh
+
+    @property
+    def prefix(self) -> str:
+        """The code digits shared by every region in this subtree."""
+        return self.code[: 2 * self.level]
+
+    def contains(self, other: "Region") -> bool:
+        return other.code.startswith(self.prefix)
+
+
+class Organization(models.Model):
+    class Kind(models.TextChoices):
+        UNIVERSITY = "university", _("University")
+        INSTITUTE = "institute", _("Research institute")
+        ENTERPRISE = "enterprise", _("Enterprise (start-up or SME)")
+        REGULATOR = "regulator", _("Regulator")
+
+    OWNER_KINDS = (Kind.UNIVERSITY, Kind.INSTITUTE, Kind.ENTERPRISE)
+
+    code = models.SlugField(
+        _("code"),
+        max_length=32,
+        unique=True,
+        help_text=_("Short code used in imports and URLs, or the unified social credit code of a firm."),
+    )
+    name_zh = models.CharField(_("Chinese name"), max_length=200)
+    name_en = models.CharField(_("English name"), max_length=200, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    region = models.ForeignKey(Region, models.PROTECT, verbose_name=_("region"), related_name="organizations")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        if (get_language() or "").startswith("en") and self.name_en:
+            return self.name_en
+        return self.name_zh
+
+    @property
+    def can_own_instruments(self) -> bool:
+        return self.kind in self.OWNER_KINDS
+
+
+class Manager(UserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        extra_fields.setdefault("role", User.Role.PLATFORM_ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A person. What they may see and do follows from `role`, their organization,
+    and the labs they manage (instruments.Lab.managers)."""
+
+    class Role(models.TextChoices):
+        MEMBER = "member", _("Member")
+        ORG_ADMIN = "org_admin", _("Organization admin")
+        REGULATOR = "regulator", _("Regulator")
+        PLATFORM_ADMIN = "platform_admin", _("Platform admin")
+
+    organization = models.ForeignKey(
+        Organization,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("organization"),
+        related_name="users",
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.MEMBER)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+
+    objects = Manager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role="platform_admin") | models.Q(organization__isnull=False),
+                name="user_needs_organization_unless_platform_admin",
+            ),
+        ]
+
+    def clean(self) -> None:
+        super().clean()
+        if self.role == self.Role.REGULATOR and (
+            self.organization is None or self.organization.kind != Organization.Kind.REGULATOR
+        ):
+            raise ValidationError({"organization": _("A regulator must belong to a regulator organization.")})
+        if self.role != self.Role.PLATFORM_ADMIN and self.organization is None:
+            raise ValidationError({"organization": _("Every user except platform admins belongs to an organization.")})
+
+    def save(self, *args, **kwargs) -> None:
+        # The Django admin is the platform admins' tool: its flags follow the role, always.
+        self.is_staff = self.is_superuser = self.role == self.Role.PLATFORM_ADMIN
+        super().save(*args, **kwargs)
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username

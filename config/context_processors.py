@@ -1,0 +1,16 @@
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+
+from accounts.permissions import is_platform_admin
+from instruments.permissions import managed_labs
+
+
+def navigation(request: HttpRequest) -> dict:
+    """What the menu offers this user; computed only if a template asks."""
+    user = request.user
+    return {
+        "nav_manages_labs": SimpleLazyObject(lambda: managed_labs(user).exists()),
+        "nav_platform_admin": SimpleLazyObject(lambda: is_platform_admin(user)),
+        "openness_threshold": settings.OPENNESS_THRESHOLD_CNY,
+    }

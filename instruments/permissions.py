@@ -1,0 +1,34 @@
+"""Who may change which lab's instruments. Every door (pages, API, admin actions,
+imports) asks these, so the answer is the same everywhere."""
+
+from django.db.models import QuerySet
+
+from accounts.permissions import AnyUser, is_org_admin_of, is_platform_admin
+from instruments.models import Instrument, Lab
+
+
+def can_manage_lab(user: AnyUser, lab: Lab) -> bool:
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if is_platform_admin(user) or is_org_admin_of(user, lab.institution):
+        return True
+    return lab.managers.filter(pk=user.pk).exists()
+
+
+def can_edit_instrument(user: AnyUser, instrument: Instrument) -> bool:
+    return can_manage_lab(user, instrument.lab)
+
+
+def managed_labs(user: AnyUser) -> QuerySet[Lab]:
+    labs = Lab.objects.select_related("institution")
+    if not (user.is_authenticated and user.is_active):
+        return labs.none()
+    if is_platform_admin(user):
+        return labs.all()
+    if user.organization_id and is_org_admin_of(user, user.organization):
+        return labs.filter(institution_id=user.organization_id)
+    return labs.filter(managers=user)
+
+
+def editable_instruments(user: AnyUser) -> QuerySet[Instrument]:
+    return Instrument.objects.filter(lab__in=managed_labs(user))

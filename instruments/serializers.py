@@ -1,0 +1,84 @@
+from rest_framework import serializers
+
+from accounts.models import Organization, Region
+from instruments.models import Category, Instrument, InstrumentPhoto, Lab
+from instruments.services import EDITABLE_FIELDS
+
+
+class RegionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Region
+        fields = ["code", "name_zh", "name_en", "level"]
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["code", "name_zh", "name_en"]
+
+
+class InstitutionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organization
+        fields = ["code", "name_zh", "name_en", "kind"]
+
+
+class LabSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Lab
+        fields = ["id", "code", "name_zh", "name_en"]
+
+
+class PhotoSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = InstrumentPhoto
+        fields = ["id", "image", "thumbnail", "width", "height", "caption"]
+
+
+class InstrumentListSerializer(serializers.ModelSerializer):
+    category = CategorySerializer()
+    institution = InstitutionSerializer()
+    lab = LabSerializer()
+    region = RegionSerializer()
+    in_scope = serializers.BooleanField(read_only=True)
+    thumbnail = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Instrument
+        fields = [
+            "id", "code", "name_zh", "name_en", "inner_id", "category", "institution", "lab", "region",
+            "model", "manufacturer", "original_value", "in_scope", "status", "share_mode", "thumbnail",
+        ]  # fmt: skip
+
+    def get_thumbnail(self, instrument: Instrument) -> str | None:
+        photos = list(instrument.photos.all())
+        if not photos:
+            return None
+        url = photos[0].thumbnail.url
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url
+
+
+class InstrumentDetailSerializer(InstrumentListSerializer):
+    photos = PhotoSerializer(many=True)
+
+    class Meta(InstrumentListSerializer.Meta):
+        fields = [*InstrumentListSerializer.Meta.fields, *(
+            "type", "country", "in_service_date", "funds", "technical", "function", "subject",
+            "service_content", "requirement", "fee", "service_url", "address", "contact", "phone", "email",
+            "photos", "created_at", "updated_at",
+        )]  # fmt: skip
+
+
+class InstrumentWriteSerializer(serializers.ModelSerializer):
+    """Input for creating and editing; the service checks who may write where."""
+
+    lab = serializers.PrimaryKeyRelatedField(queryset=Lab.objects.select_related("institution"))
+    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all())
+    region = serializers.PrimaryKeyRelatedField(queryset=Region.objects.all(), required=False)
+
+    class Meta:
+        model = Instrument
+        fields = ["lab", *EDITABLE_FIELDS]
+        # Uniqueness is the service's to check: it knows the institution from the lab.
+        validators: list = []

@@ -1,0 +1,151 @@
+"""Writes to labs, instruments and photos. Every door (pages, API, admin, commands)
+calls these, so the permission and validation rules hold everywhere."""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organization, User
+from instruments.images import photo_clean
+from instruments.models import Instrument, InstrumentPhoto, Lab
+from instruments.permissions import can_edit_instrument, can_manage_lab
+
+EDIT_DENIED = _("You may only change instruments of labs you manage.")
+LAB_NOT_OWNER = _("Only universities, research institutes and enterprises own labs.")
+ASSET_NUMBER_TAKEN = _("Asset number %(inner_id)s is already registered at %(institution)s.")
+TOO_MANY_PHOTOS = _("An instrument may have at most %(limit)d photos; delete one first.")
+MAX_PHOTOS = 12
+
+# Fields a lab manager edits; `lab`, `institution` and `code` are handled apart.
+EDITABLE_FIELDS = (
+    "name_zh", "name_en", "inner_id", "category", "type", "model", "manufacturer", "country",
+    "in_service_date", "original_value", "funds", "technical", "function", "subject",
+    "service_content", "requirement", "fee", "service_url", "share_mode", "status", "region",
+    "address", "contact", "phone", "email",
+)  # fmt: skip
+
+
+def lab_create(*, institution: Organization, code: str, name_zh: str, name_en: str = "") -> Lab:
+    if not institution.can_own_instruments:
+        raise ValidationError({"institution": LAB_NOT_OWNER})
+    lab = Lab(institution=institution, code=code, name_zh=name_zh, name_en=name_en)
+    lab.full_clean()
+    lab.save()
+    return lab
+
+
+def _require_lab(by: User | None, lab: Lab) -> None:
+    # `by=None` is the operator at the command line (imports, seeding), who may do anything.
+    if by is not None and not can_manage_lab(by, lab):
+        raise PermissionDenied(EDIT_DENIED)
+
+
+def _unique_code(institution: Organization, inner_id: str) -> str:
+    base = slugify(f"{institution.code}-{inner_id}")[:56] or slugify(institution.code)
+    code, n = base, 1
+    while Instrument.objects.filter(code=code).exists():
+        n += 1
+        code = f"{base}-{n}"
+    return code
+
+
+def _save(instrument: Instrument) -> Instrument:
+    instrument.institution_id = instrument.lab.institution_id
+    instrument.full_clean(validate_constraints=False)
+    _check_asset_number_free(instrument)
+    try:
+        # A savepoint, so that losing a race on the unique key leaves the caller's
+        # transaction usable and the friendly message can be given.
+        with transaction.atomic():
+            instrument.save()
+    except IntegrityError:
+        _check_asset_number_free(instrument)
+        raise
+    return instrument
+
+
+def _check_asset_number_free(instrument: Instrument) -> None:
+    taken = Instrument.objects.filter(institution_id=instrument.institution_id, inner_id=instrument.inner_id)
+    if taken.exclude(pk=instrument.pk).exists():
+        raise ValidationError(
+            {
+                "inner_id": ValidationError(
+                    ASSET_NUMBER_TAKEN,
+                    params={"inner_id": instrument.inner_id, "institution": instrument.lab.institution.name},
+                )
+            }
+        )
+
+
+def instrument_create(*, lab: Lab, by: User | None, **fields: Any) -> Instrument:
+    _require_lab(by, lab)
+    unknown = set(fields) - set(EDITABLE_FIELDS) - {"code"}
+    if unknown:
+        raise TypeError(f"not editable: {', '.join(sorted(unknown))}")
+    instrument = Instrument(lab=lab, **fields)
+    if instrument.region_id is None:
+        instrument.region = lab.institution.region
+    if not instrument.code:
+        instrument.code = _unique_code(lab.institution, instrument.inner_id)
+    return _save(instrument)
+
+
+def instrument_update(*, instrument: Instrument, by: User | None, lab: Lab | None = None, **fields: Any) -> Instrument:
+    _require_lab(by, instrument.lab)
+    if lab is not None and lab.pk != instrument.lab_id:
+        _require_lab(by, lab)
+        instrument.lab = lab
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"not editable: {', '.join(sorted(unknown))}")
+    for name, value in fields.items():
+        setattr(instrument, name, value)
+    return _save(instrument)
+
+
+def instrument_changed_fields(instrument: Instrument, fields: dict[str, Any]) -> list[str]:
+    """Names of the given fields whose value differs from the instrument's."""
+    changed = []
+    for name, value in fields.items():
+        current = getattr(instrument, f"{name}_id" if name in ("category", "region") else name)
+        new = getattr(value, "pk", value)
+        if current != new:
+            changed.append(name)
+    return changed
+
+
+def instrument_photo_add(*, instrument: Instrument, upload, by: User | None, caption: str = "") -> InstrumentPhoto:
+    if by is not None and not can_edit_instrument(by, instrument):
+        raise PermissionDenied(EDIT_DENIED)
+    if instrument.photos.count() >= MAX_PHOTOS:
+        raise ValidationError(TOO_MANY_PHOTOS, params={"limit": MAX_PHOTOS})
+    clean = photo_clean(upload)
+    position = (instrument.photos.aggregate(n=Max("position"))["n"] or 0) + 1
+    photo = InstrumentPhoto(instrument=instrument, caption=caption[:200], position=position, uploaded_by=by)
+    photo.image.save(clean.image.name, clean.image, save=False)
+    photo.thumbnail.save(clean.thumbnail.name, clean.thumbnail, save=False)
+    try:
+        photo.save()
+    except BaseException:
+        # Files are written before the row; remove them so a failed save leaves nothing behind.
+        _delete_files(photo)
+        raise
+    return photo
+
+
+def instrument_photo_delete(*, photo: InstrumentPhoto, by: User | None) -> None:
+    if by is not None and not can_edit_instrument(by, photo.instrument):
+        raise PermissionDenied(EDIT_DENIED)
+    photo.delete()
+    # Only once the row is gone for good: a rolled-back delete must still find its files.
+    transaction.on_commit(lambda: _delete_files(photo))
+
+
+def _delete_files(photo: InstrumentPhoto) -> None:
+    for field in (photo.image, photo.thumbnail):
+        if field.name:
+            field.storage.delete(field.name)

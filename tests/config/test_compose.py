@@ -1,0 +1,39 @@
+"""docker-compose.yml runs the same commands as the demo and the tests."""
+
+from pathlib import Path
+
+import yaml
+
+from config import processes
+from tests.helpers import manage
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def test_web_service_runs_the_web_process_command():
+    assert compose()["services"]["web"]["command"] == processes.web(host="0.0.0.0", port=8000)
+
+
+def test_every_demo_process_has_a_production_service():
+    services = compose()["services"]
+    for name in processes.demo():
+        assert name in services
+
+
+def test_the_stack_has_its_engines_and_the_shipped_broker_configuration():
+    services = compose()["services"]
+    assert {"postgres", "redis", "mosquitto"} <= set(services)
+    mounts = services["mosquitto"]["volumes"]
+    assert "./config/mosquitto.conf:/mosquitto/config/mosquitto.conf:ro" in mounts
+
+
+def test_example_environment_passes_the_deploy_check():
+    example = (ROOT / "docs" / "production.env.example").read_text(encoding="utf-8")
+    environ = dict(line.split("=", 1) for line in example.splitlines() if "=" in line and not line.startswith("#"))
+    assert {"SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "MQTT_URL", "DEBUG"} <= set(environ)
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **environ)
+    assert result.returncode == 0, result.stderr + result.stdout

@@ -1,0 +1,52 @@
+import io
+
+import pytest
+from django.core.management import call_command
+
+from accounts.models import Organization, User
+from instruments.models import Instrument, InstrumentPhoto, Lab
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seeded():
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def test_demo_is_a_believable_jiangsu_network(seeded):
+    institutions = Organization.objects.filter(kind__in=["university", "institute"])
+    assert institutions.count() >= 6
+    cities = {org.region.code[:4] for org in institutions}
+    assert len(cities) >= 3
+    assert Instrument.objects.count() >= 60
+    assert Instrument.objects.values("category__code").distinct().count() >= 8
+    assert Instrument.objects.filter(photos__isnull=False).distinct().count() == Instrument.objects.count()
+    assert Organization.objects.filter(kind="enterprise").count() >= 3
+    assert Lab.objects.filter(managers__isnull=False).distinct().count() == Lab.objects.count()
+    regulators = User.objects.filter(role="regulator")
+    assert {u.organization.region.level for u in regulators} >= {1, 2}  # a province and a city regulator
+
+
+def test_demo_accounts_are_printed_and_can_log_in(seeded, client):
+    for username in ("admin", "nju_manager", "nanowei", "province", "suzhou"):
+        assert username in seeded
+    assert "demo-pass-2026" in seeded
+    assert client.login(username="nanowei", password="demo-pass-2026")
+
+
+def test_seeding_twice_changes_nothing(seeded):
+    counts = (Organization.objects.count(), Instrument.objects.count(), InstrumentPhoto.objects.count())
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    assert "already there" in out.getvalue()
+    assert counts == (Organization.objects.count(), Instrument.objects.count(), InstrumentPhoto.objects.count())
+
+
+def test_every_printed_account_exists(seeded):
+    from config.demo.catalog import demo_accounts
+
+    names = [a.username for a in demo_accounts()]
+    assert User.objects.filter(username__in=names).count() == len(names) == User.objects.count()

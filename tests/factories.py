@@ -1,0 +1,85 @@
+"""Test data. Each factory makes a valid row with the fewest decisions possible;
+tests set what they are about."""
+
+from decimal import Decimal
+
+import factory
+
+from accounts.models import Organization, Region, User
+from instruments.models import Category, Instrument, Lab
+
+PASSWORD = "correct horse battery staple"
+
+
+def region(code: str = "320102") -> Region:
+    return Region.objects.get(code=code)
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    code = factory.Sequence(lambda n: f"org{n}")
+    name_zh = factory.Sequence(lambda n: f"测试大学{n}")
+    name_en = factory.Sequence(lambda n: f"Test University {n}")
+    kind = Organization.Kind.UNIVERSITY
+    region = factory.LazyFunction(lambda: region("320102"))
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    organization = factory.SubFactory(OrganizationFactory)
+    role = User.Role.MEMBER
+    password = factory.django.Password(PASSWORD)
+
+
+class LabFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Lab
+        skip_postgeneration_save = True
+
+    institution = factory.SubFactory(OrganizationFactory)
+    code = factory.Sequence(lambda n: f"lab{n}")
+    name_zh = factory.Sequence(lambda n: f"实验室{n}")
+    name_en = factory.Sequence(lambda n: f"Lab {n}")
+
+    @factory.post_generation
+    def managers(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.managers.add(*extracted)
+
+
+class InstrumentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Instrument
+
+    lab = factory.SubFactory(LabFactory)
+    code = factory.Sequence(lambda n: f"inst-{n}")
+    name_zh = factory.Sequence(lambda n: f"扫描电子显微镜{n}")
+    name_en = factory.Sequence(lambda n: f"Scanning electron microscope {n}")
+    inner_id = factory.Sequence(lambda n: f"A{n:06d}")
+    category = factory.LazyFunction(lambda: Category.objects.get(code="010100"))
+    original_value = Decimal("1250000.00")
+    region = factory.LazyAttribute(lambda i: i.lab.institution.region)
+
+
+def lab_manager(lab: Lab | None = None, **kwargs) -> User:
+    """A member of the lab's institution who manages the lab."""
+    lab = lab or LabFactory()
+    user = UserFactory(organization=lab.institution, **kwargs)
+    lab.managers.add(user)
+    return user
+
+
+def regulator(region_code: str = "320000", **kwargs) -> User:
+    agency = OrganizationFactory(kind=Organization.Kind.REGULATOR, region=region(region_code))
+    return UserFactory(organization=agency, role=User.Role.REGULATOR, **kwargs)
+
+
+def platform_admin(**kwargs) -> User:
+    return UserFactory(organization=None, role=User.Role.PLATFORM_ADMIN, **kwargs)

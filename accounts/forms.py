@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.fields import RegionChoiceField
 from accounts.models import Region
+from accounts.services import MEMBER_ROLES
 
 
 class SignupForm(forms.Form):
@@ -30,3 +31,17 @@ class SignupForm(forms.Form):
         if data.get("password1") and data.get("password1") != data.get("password2"):
             self.add_error("password2", _("The two passwords differ."))
         return data
+
+
+class InviteForm(forms.Form):
+    full_name = forms.CharField(label=_("Name"), max_length=150)
+    username = forms.RegexField(
+        label=_("User name"), max_length=150, regex=r"^[\w.@+-]+$",
+        error_messages={"invalid": _("Use letters, digits and @ . + - _ only.")},
+    )  # fmt: skip
+    email = forms.EmailField(label=_("Email"))
+
+
+class MemberForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=[(r.value, r.label) for r in MEMBER_ROLES])
+    active = forms.BooleanField(label=_("Active"), required=False)

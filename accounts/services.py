@@ -1,9 +1,10 @@
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, Region, User
+from accounts.permissions import is_org_admin_of, is_platform_admin
 from accounts.validators import validate_credit_code
 
 CREDIT_CODE_TAKEN = _("An organization with this credit code is already registered; ask its admin to invite you.")
@@ -48,3 +49,65 @@ def _as_field(field: str, check, *args) -> None:
         check(*args)
     except ValidationError as error:
         raise ValidationError({field: error.error_list}) from None
+
+
+MEMBERS_DENIED = _("Only the organization's admins manage its members.")
+LAST_ADMIN = _("An organization keeps at least one admin; make someone else admin first.")
+NOT_A_MEMBER = _("This person is not a member of your organization.")
+MEMBER_ROLES = (User.Role.MEMBER, User.Role.ORG_ADMIN)
+
+
+def _require_members_admin(by: User, organization: Organization) -> None:
+    if not (is_org_admin_of(by, organization) or is_platform_admin(by)):
+        raise PermissionDenied(MEMBERS_DENIED)
+    if not organization.can_own_instruments:
+        # Regulators' accounts are the platform admins' to manage, in the admin site.
+        raise PermissionDenied(MEMBERS_DENIED)
+
+
+def member_invite(*, organization: Organization, by: User, username: str, email: str, full_name: str = "") -> User:
+    """Add a colleague. They get no password; the invitation email lets them choose one."""
+    _require_members_admin(by, organization)
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": USERNAME_TAKEN})
+    user = User(username=username, email=email, first_name=full_name, organization=organization, role=User.Role.MEMBER)
+    user.set_unusable_password()
+    user.full_clean()
+    user.save()
+    return user
+
+
+def member_set_role(*, member: User, role: str, by: User) -> User:
+    organization = member.organization
+    if organization is None:
+        raise ValidationError(NOT_A_MEMBER)
+    _require_members_admin(by, organization)
+    if role not in MEMBER_ROLES:
+        raise ValidationError({"role": _("Choose member or organization admin.")})
+    # Lock the organization's admins, so that two admins demoting each other at the
+    # same moment cannot leave it with none.
+    with transaction.atomic():
+        admins = list(
+            User.objects.select_for_update().filter(organization=organization, role=User.Role.ORG_ADMIN, is_active=True)
+        )
+        if role != User.Role.ORG_ADMIN and [a.pk for a in admins] == [member.pk]:
+            raise ValidationError(LAST_ADMIN)
+        member.role = role
+        member.save(update_fields=["role", "is_staff", "is_superuser"])
+    return member
+
+
+def member_set_active(*, member: User, active: bool, by: User) -> User:
+    organization = member.organization
+    if organization is None:
+        raise ValidationError(NOT_A_MEMBER)
+    _require_members_admin(by, organization)
+    with transaction.atomic():
+        admins = User.objects.select_for_update().filter(
+            organization=organization, role=User.Role.ORG_ADMIN, is_active=True
+        )
+        if not active and list(admins.values_list("pk", flat=True)) == [member.pk]:
+            raise ValidationError(LAST_ADMIN)
+        member.is_active = active
+        member.save(update_fields=["is_active"])
+    return member

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from accounts.permissions import is_platform_admin
+from accounts.permissions import is_org_admin_of, is_platform_admin
 from instruments.permissions import managed_labs
 
 
@@ -12,5 +12,13 @@ def navigation(request: HttpRequest) -> dict:
     return {
         "nav_manages_labs": SimpleLazyObject(lambda: managed_labs(user).exists()),
         "nav_platform_admin": SimpleLazyObject(lambda: is_platform_admin(user)),
+        "nav_org_admin": SimpleLazyObject(
+            lambda: bool(
+                user.is_authenticated
+                and user.organization
+                and is_org_admin_of(user, user.organization)
+                and user.organization.can_own_instruments
+            )
+        ),
         "openness_threshold": settings.OPENNESS_THRESHOLD_CNY,
     }

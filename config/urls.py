@@ -17,6 +17,8 @@ urlpatterns = [
     path("", instrument_views.catalog, name="home"),
     path("instruments/", include("instruments.urls")),
     path("accounts/signup/", account_views.signup, name="signup"),
+    path("accounts/organization/", account_views.organization, name="organization"),
+    path("accounts/organization/members/<int:pk>/", account_views.member, name="organization-member"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

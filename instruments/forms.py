@@ -85,3 +85,19 @@ class ImportForm(forms.Form):
                 _("The file is larger than %(mb)d MB.") % {"mb": settings.IMPORT_MAX_BYTES // (1024 * 1024)}
             )
         return upload
+
+
+class LabForm(forms.Form):
+    code = forms.SlugField(label=_("Code"), max_length=32)
+    name_zh = forms.CharField(label=_("Chinese name"), max_length=200)
+    name_en = forms.CharField(label=_("English name"), max_length=200, required=False)
+
+
+class LabManagersForm(forms.Form):
+    managers = forms.ModelMultipleChoiceField(
+        label=_("Lab managers"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["managers"].queryset = members

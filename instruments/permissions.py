@@ -3,6 +3,7 @@ imports) asks these, so the answer is the same everywhere."""
 
 from django.db.models import QuerySet
 
+from accounts.models import Organization
 from accounts.permissions import AnyUser, is_org_admin_of, is_platform_admin
 from instruments.models import Instrument, Lab
 
@@ -13,6 +14,11 @@ def can_manage_lab(user: AnyUser, lab: Lab) -> bool:
     if is_platform_admin(user) or is_org_admin_of(user, lab.institution):
         return True
     return lab.managers.filter(pk=user.pk).exists()
+
+
+def can_admin_labs(user: AnyUser, institution: Organization) -> bool:
+    """Set up labs and name their managers: the institution's admins and platform admins."""
+    return is_platform_admin(user) or is_org_admin_of(user, institution)
 
 
 def can_edit_instrument(user: AnyUser, instrument: Instrument) -> bool:

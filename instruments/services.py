@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organization, User
 from instruments.images import photo_clean
 from instruments.models import Instrument, InstrumentPhoto, Lab
-from instruments.permissions import can_edit_instrument, can_manage_lab
+from instruments.permissions import can_admin_labs, can_edit_instrument, can_manage_lab
 
 EDIT_DENIED = _("You may only change instruments of labs you manage.")
 LAB_NOT_OWNER = _("Only universities, research institutes and enterprises own labs.")
@@ -29,7 +29,9 @@ EDITABLE_FIELDS = (
 )  # fmt: skip
 
 
-def lab_create(*, institution: Organization, code: str, name_zh: str, name_en: str = "") -> Lab:
+def lab_create(*, institution: Organization, code: str, name_zh: str, name_en: str = "", by: User | None = None) -> Lab:
+    if by is not None and not can_admin_labs(by, institution):
+        raise PermissionDenied(LABS_DENIED)
     if not institution.can_own_instruments:
         raise ValidationError({"institution": LAB_NOT_OWNER})
     lab = Lab(institution=institution, code=code, name_zh=name_zh, name_en=name_en)
@@ -149,3 +151,16 @@ def _delete_files(photo: InstrumentPhoto) -> None:
     for field in (photo.image, photo.thumbnail):
         if field.name:
             field.storage.delete(field.name)
+
+
+LABS_DENIED = _("Only the institution's admins set up its labs.")
+MANAGER_NOT_MEMBER = _("Lab managers must be members of the lab's institution.")
+
+
+def lab_set_managers(*, lab: Lab, managers: list[User], by: User | None) -> Lab:
+    if by is not None and not can_admin_labs(by, lab.institution):
+        raise PermissionDenied(LABS_DENIED)
+    if any(user.organization_id != lab.institution_id for user in managers):
+        raise ValidationError({"managers": MANAGER_NOT_MEMBER})
+    lab.managers.set(managers)
+    return lab

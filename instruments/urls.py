@@ -1,6 +1,6 @@
 from django.urls import path
 
-from instruments import views
+from instruments import lab_views, views
 
 app_name = "instruments"
 urlpatterns = [
@@ -9,6 +9,8 @@ urlpatterns = [
     path("manage/new/", views.create, name="create"),
     path("manage/import/", views.import_file, name="import"),
     path("manage/photos/<int:pk>/delete/", views.photo_delete, name="photo-delete"),
+    path("labs/", lab_views.labs, name="labs"),
+    path("labs/<int:pk>/", lab_views.lab, name="lab"),
     path("<slug:code>/", views.detail, name="detail"),
     path("<slug:code>/edit/", views.edit, name="edit"),
     path("<slug:code>/photos/", views.photo_upload, name="photo-upload"),

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from config import processes
+from config.demo.catalog import PASSWORD
 
 
 class Command(BaseCommand):

@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that print their figures and ratios against a baseline run in the same process."""

@@ -7,6 +7,13 @@ from accounts.models import Region
 from accounts.services import MEMBER_ROLES
 
 
+def username_field() -> forms.RegexField:
+    return forms.RegexField(
+        label=_("User name"), max_length=150, regex=r"^[\w.@+-]+$",
+        error_messages={"invalid": _("Use letters, digits and @ . + - _ only.")},
+    )  # fmt: skip
+
+
 class SignupForm(forms.Form):
     organization_name = forms.CharField(label=_("Company name"), max_length=200)
     credit_code = forms.CharField(label=_("Unified social credit code"), max_length=18, min_length=18)
@@ -14,10 +21,7 @@ class SignupForm(forms.Form):
         label=_("Region"), queryset=Region.objects.filter(level__gte=Region.Level.CITY).select_related("parent")
     )
     full_name = forms.CharField(label=_("Your name"), max_length=150)
-    username = forms.RegexField(
-        label=_("User name"), max_length=150, regex=r"^[\w.@+-]+$",
-        error_messages={"invalid": _("Use letters, digits and @ . + - _ only.")},
-    )  # fmt: skip
+    username = username_field()
     email = forms.EmailField(label=_("Email"))
     password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput)
     password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput)
@@ -35,10 +39,7 @@ class SignupForm(forms.Form):
 
 class InviteForm(forms.Form):
     full_name = forms.CharField(label=_("Name"), max_length=150)
-    username = forms.RegexField(
-        label=_("User name"), max_length=150, regex=r"^[\w.@+-]+$",
-        error_messages={"invalid": _("Use letters, digits and @ . + - _ only.")},
-    )  # fmt: skip
+    username = username_field()
     email = forms.EmailField(label=_("Email"))
 
 

@@ -77,37 +77,23 @@ def member_invite(*, organization: Organization, by: User, username: str, email:
     return user
 
 
-def member_set_role(*, member: User, role: str, by: User) -> User:
+def member_update(*, member: User, role: str, active: bool, by: User) -> User:
+    """Set a member's role (member or organization admin) and whether the account is active."""
     organization = member.organization
     if organization is None:
         raise ValidationError(NOT_A_MEMBER)
     _require_members_admin(by, organization)
     if role not in MEMBER_ROLES:
         raise ValidationError({"role": _("Choose member or organization admin.")})
-    # Lock the organization's admins, so that two admins demoting each other at the
-    # same moment cannot leave it with none.
-    with transaction.atomic():
-        admins = list(
-            User.objects.select_for_update().filter(organization=organization, role=User.Role.ORG_ADMIN, is_active=True)
-        )
-        if role != User.Role.ORG_ADMIN and [a.pk for a in admins] == [member.pk]:
-            raise ValidationError(LAST_ADMIN)
-        member.role = role
-        member.save(update_fields=["role", "is_staff", "is_superuser"])
-    return member
-
-
-def member_set_active(*, member: User, active: bool, by: User) -> User:
-    organization = member.organization
-    if organization is None:
-        raise ValidationError(NOT_A_MEMBER)
-    _require_members_admin(by, organization)
+    # Lock the organization's active admins, so that two admins demoting each other at
+    # the same moment cannot leave it with none.
     with transaction.atomic():
         admins = User.objects.select_for_update().filter(
             organization=organization, role=User.Role.ORG_ADMIN, is_active=True
         )
-        if not active and list(admins.values_list("pk", flat=True)) == [member.pk]:
+        stays_admin = role == User.Role.ORG_ADMIN and active
+        if not stays_admin and list(admins.values_list("pk", flat=True)) == [member.pk]:
             raise ValidationError(LAST_ADMIN)
-        member.is_active = active
-        member.save(update_fields=["is_active"])
+        member.role, member.is_active = role, active
+        member.save(update_fields=["role", "is_active", "is_staff", "is_superuser"])
     return member

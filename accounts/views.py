@@ -11,7 +11,7 @@ from accounts.forms import InviteForm, MemberForm, SignupForm
 from accounts.invitations import send_invitation
 from accounts.models import User
 from accounts.permissions import is_org_admin_of
-from accounts.services import MEMBERS_DENIED, member_invite, member_set_active, member_set_role, startup_signup
+from accounts.services import MEMBERS_DENIED, member_invite, member_update, startup_signup
 
 
 def signup(request: HttpRequest) -> HttpResponse:
@@ -69,8 +69,7 @@ def member(request: HttpRequest, pk: int) -> HttpResponse:
     form = MemberForm(request.POST)
     if form.is_valid():
         try:
-            member_set_role(member=person, role=form.cleaned_data["role"], by=request.user)
-            member_set_active(member=person, active=form.cleaned_data["active"], by=request.user)
+            member_update(member=person, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:

@@ -21,6 +21,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"Instrument Commons is running on {settings.SITE_URL} (Ctrl-C stops it).")
         )
+        self.stdout.write(f"Log in as one of the demo accounts above, e.g. nanowei / {PASSWORD}.")
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         try:
             while True:

@@ -42,6 +42,11 @@ $(INSTALLED): requirements.txt requirements-dev.txt constraints.txt
 	$(BIN)/python -m pip install -q -r requirements-dev.txt -c constraints.txt
 	touch $(INSTALLED)
 
+## bench: benchmarks against private servers; they print figures and ratios
+bench: $(INSTALLED)
+	scripts/system-packages.sh test
+	$(BIN)/python -m bench.booking_bench
+
 ## messages: refresh the translation catalogs after changing user-facing strings
 messages: $(INSTALLED)
 	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore '.venv/*' --ignore 'tests/*' --ignore 'staticfiles/*'

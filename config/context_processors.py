@@ -3,6 +3,7 @@ from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 from accounts.permissions import is_org_admin_of, is_platform_admin
+from booking.models import Notification
 from instruments.permissions import managed_labs
 
 
@@ -21,4 +22,7 @@ def navigation(request: HttpRequest) -> dict:
             )
         ),
         "openness_threshold": settings.OPENNESS_THRESHOLD_CNY,
+        "nav_unread": SimpleLazyObject(
+            lambda: Notification.objects.filter(user=user, read_at__isnull=True).count() if user.is_authenticated else 0
+        ),
     }

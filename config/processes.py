@@ -14,6 +14,10 @@ def web(*, host: str = "127.0.0.1", port: int = 8000) -> list[str]:
     return [PYTHON, "-m", "daphne", "--proxy-headers", "-b", host, "-p", str(port), "config.asgi:application"]
 
 
+def jobs() -> list[str]:
+    return [PYTHON, "manage.py", "run_jobs"]
+
+
 def local(command: list[str]) -> list[str]:
     """The command with this virtualenv's interpreter."""
     return [sys.executable if part == PYTHON else part for part in command]
@@ -21,4 +25,4 @@ def local(command: list[str]) -> list[str]:
 
 def demo() -> dict[str, list[str]]:
     """Every process of the demo, by name."""
-    return {"web": web()}
+    return {"web": web(), "jobs": jobs()}

@@ -1,3 +1,5 @@
 """WebSocket routes of every app, in one list."""
 
-websocket_urlpatterns: list = []
+from booking.routing import websocket_urlpatterns as booking_routes
+
+websocket_urlpatterns = [*booking_routes]

@@ -44,8 +44,10 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "schedule",
     "config",
     "instruments",
+    "booking",
 ]
 
 MIDDLEWARE = [
@@ -83,20 +85,23 @@ TEMPLATES = [
 # Database: PostgreSQL from DATABASE_URL, otherwise an SQLite file. SQLite runs in WAL
 # mode with IMMEDIATE transactions so that writers queue on the busy timeout instead
 # of failing half-way through a read-check-write.
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
 DATABASE_URL = env_url("DATABASE_URL", "", schemes={"postgres", "postgresql", "sqlite"})
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))}
+    if DATABASE_URL.startswith("sqlite"):
+        DATABASES["default"]["OPTIONS"] = SQLITE_OPTIONS
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": DATA_DIR / "db.sqlite3",
-            "OPTIONS": {
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            },
+            "OPTIONS": SQLITE_OPTIONS,
             # A file, not memory: tests that run servers in other threads or processes
             # must see the same test database.
             "TEST": {"NAME": str(DATA_DIR / "test-db.sqlite3")},
@@ -164,6 +169,10 @@ IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
 # Instruments worth at least this much (CNY) must be open and are scored.
 OPENNESS_THRESHOLD_CNY: Decimal = env_decimal("OPENNESS_THRESHOLD_CNY", "500000")
 
+# Booking: the rules object (swappable) and when reminders go out.
+BOOKING_RULES = env_str("BOOKING_RULES", "booking.policy.BookingRules")
+BOOKING_REMINDER_HOURS = env_int("BOOKING_REMINDER_HOURS", 24, minimum=1)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
@@ -185,6 +194,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "InstrumentStatusEnum": "instruments.models.Instrument.Status",
+        "ReservationStatusEnum": "booking.models.Reservation.Status",
+    },
 }
 
 # Production hardening, on whenever DEBUG is off.

@@ -7,14 +7,17 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from accounts import views as account_views
+from booking import api as booking_api
 from instruments import views as instrument_views
 from instruments.api import InstrumentViewSet
 
 router = DefaultRouter()
 router.register("instruments", InstrumentViewSet, basename="instrument")
+router.register("reservations", booking_api.ReservationViewSet, basename="reservation")
 
 urlpatterns = [
     path("", instrument_views.catalog, name="home"),
+    path("", include("booking.urls")),
     path("instruments/", include("instruments.urls")),
     path("accounts/signup/", account_views.signup, name="signup"),
     path("accounts/organization/", account_views.organization, name="organization"),
@@ -23,6 +26,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/v1/instruments/<int:pk>/availability/", booking_api.AvailabilityView.as_view(), name="api-availability"),
+    path("api/v1/availability/", booking_api.FreeSearchView.as_view(), name="api-free-search"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

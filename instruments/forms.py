@@ -3,6 +3,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Region
+from accounts.widgets import DateInput
 from instruments.models import Instrument, Lab
 from instruments.services import EDITABLE_FIELDS
 
@@ -15,7 +16,7 @@ class InstrumentForm(forms.ModelForm):
         model = Instrument
         fields = ["lab", *EDITABLE_FIELDS]
         widgets = {
-            "in_service_date": forms.DateInput(attrs={"type": "date"}),
+            "in_service_date": DateInput(),
             **{
                 name: forms.Textarea(attrs={"rows": 3})
                 for name in ("technical", "function", "service_content", "requirement")

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from instruments import services
+from instruments.extensions import instrument_links
 from instruments.filters import InstrumentFilter
 from instruments.forms import ImportForm, InstrumentForm, PhotoUploadForm
 from instruments.import_files import ImportFileError, read_table
@@ -42,7 +43,11 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request,
         "instruments/detail.html",
-        {"instrument": instrument, "can_edit": can_edit_instrument(request.user, instrument)},
+        {
+            "instrument": instrument,
+            "can_edit": can_edit_instrument(request.user, instrument),
+            "links": instrument_links(request, instrument),
+        },
     )
 
 

@@ -83,3 +83,16 @@ def regulator(region_code: str = "320000", **kwargs) -> User:
 
 def platform_admin(**kwargs) -> User:
     return UserFactory(organization=None, role=User.Role.PLATFORM_ADMIN, **kwargs)
+
+
+def bookable(instrument: Instrument | None = None, **policy_fields):
+    """An instrument open for booking every day 08:00–20:00 unless told otherwise."""
+    import datetime as dt
+
+    from booking.policies import policy_create
+
+    instrument = instrument or InstrumentFactory()
+    opening = policy_fields.pop("opening", (range(7), dt.time(8, 0), dt.time(20, 0)))
+    policy_fields.setdefault("min_notice_minutes", 0)
+    policy_create(instrument=instrument, by=None, opening=opening, **policy_fields)
+    return instrument

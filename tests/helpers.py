@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -17,3 +18,61 @@ def manage(*args: str, **environ: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **environ}, capture_output=True, text=True
     )
+
+
+def database_url(settings_dict: dict) -> str:
+    """A DATABASE_URL for the database Django is connected to (the test database in tests)."""
+    if settings_dict["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{Path(settings_dict['NAME']).resolve()}"
+    user, host, port, name = (settings_dict[k] for k in ("USER", "HOST", "PORT", "NAME"))
+    password = f":{settings_dict['PASSWORD']}" if settings_dict.get("PASSWORD") else ""
+    return f"postgres://{user}{password}@{host}:{port}/{name}"
+
+
+class WebServers:
+    """Real daphne processes serving config.asgi on free ports, started with the
+    production command (config.processes.web) against the given database."""
+
+    def __init__(self, count: int, database: str, **environ: str):
+        from config import processes
+        from tests.servers import free_port
+
+        self.ports = [free_port() for _ in range(count)]
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in __exit__; what the servers print
+        clean = {k: v for k, v in os.environ.items() if k not in SCRUBBED}
+        env = {**clean, "DATABASE_URL": database, "DEBUG": "1", "LOG_LEVEL": "WARNING", **environ}
+        self.processes = [
+            subprocess.Popen(
+                processes.local(processes.web(port=port)),
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=self.log,
+            )
+            for port in self.ports
+        ]
+
+    def __enter__(self) -> "WebServers":
+        from tests.servers import wait_for_port
+
+        for port, process in zip(self.ports, self.processes, strict=True):
+            wait_for_port(port, timeout=60, process=process)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        self.log.close()
+
+    def output(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
+
+    @property
+    def urls(self) -> list[str]:
+        return [f"http://127.0.0.1:{port}" for port in self.ports]

@@ -6,9 +6,8 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 
 
-@pytest.fixture(scope="session")
-def browser():
-    """Headless Chromium at a phone's size, driven through the Debian chromedriver."""
+def new_browser(size: str = "390,844"):
+    """Headless Chromium driven through the Debian chromedriver."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -17,11 +16,18 @@ def browser():
     for flag in (
         "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
         "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--window-size=390,844", "--lang=zh-CN",
+        f"--window-size={size}", "--lang=zh-CN",
     ):  # fmt: skip
         options.add_argument(flag)
     options.add_experimental_option("prefs", {"intl.accept_languages": "zh-CN,zh"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.implicitly_wait(5)
+    return driver
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """A phone-sized browser, shared by the tests of a session."""
+    driver = new_browser()
     yield driver
     driver.quit()

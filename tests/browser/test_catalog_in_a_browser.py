@@ -1,11 +1,11 @@
 """The catalog in a real browser at a phone's size: search, filter, page, switch language."""
 
 import pytest
-from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
 from tests import factories as f
+from tests.browser.pages import click_and_load
 
 # serialized_rollback: the flush after a transactional test must not take the seeded regions along.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -18,15 +18,6 @@ def instruments():
         f.InstrumentFactory(lab=lab, name_zh=f"红外光谱仪{n}", category_id="010400")
     f.InstrumentFactory(lab=lab, name_zh="拉曼光谱仪", category_id="010400", status="repair")
     f.InstrumentFactory(lab=lab, name_zh="液相色谱仪", category_id="010500")
-
-
-def click_and_load(browser, selector: tuple[str, str]) -> None:
-    """Click something that loads a new page, and wait until the new page is complete."""
-    browser.execute_script("window.__leaving = true")  # gone once another document loads
-    browser.find_element(*selector).click()
-    WebDriverWait(browser, 10, ignored_exceptions=(WebDriverException,)).until(
-        lambda b: b.execute_script("return document.readyState === 'complete' && !window.__leaving")
-    )
 
 
 SUBMIT = (By.CSS_SELECTOR, "form.filters button[type=submit]")

@@ -18,6 +18,10 @@ def test_web_service_runs_the_web_process_command():
     assert compose()["services"]["web"]["command"] == processes.web(host="0.0.0.0", port=8000)
 
 
+def test_jobs_service_runs_the_jobs_process_command():
+    assert compose()["services"]["jobs"]["command"] == processes.jobs()
+
+
 def test_every_demo_process_has_a_production_service():
     services = compose()["services"]
     for name in processes.demo():

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.models import Organization
+from config.demo.bookings import seed_bookings
 from config.demo.catalog import PASSWORD, demo_accounts, seed_catalog
 
 
@@ -19,7 +20,9 @@ class Command(BaseCommand):
         else:
             # All of it or none of it: a half-seeded demo would be skipped forever after.
             with transaction.atomic():
-                seed_catalog(rng=random.Random(seed))
+                rng = random.Random(seed)
+                seed_catalog(rng=rng)
+                seed_bookings(rng=rng)
             self.stdout.write(self.style.SUCCESS("Demo data created."))
         self.stdout.write(f"Demo accounts (password for all: {PASSWORD}):")
         for account in demo_accounts():

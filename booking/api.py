@@ -1,0 +1,164 @@
+import datetime as dt
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from booking import selectors, services, windows
+from booking.availability import load_calendar, load_calendars
+from booking.models import Reservation
+from booking.serializers import (
+    AvailabilitySerializer,
+    ReasonSerializer,
+    ReservationCreateSerializer,
+    ReservationSerializer,
+)
+from instruments.filters import InstrumentFilter
+from instruments.models import Instrument
+from instruments.selectors import instrument_catalog
+
+WINDOW_PARAMETERS = [
+    OpenApiParameter("from", str, description="start, ISO 8601 date or time (default: today)"),
+    OpenApiParameter("to", str, description="end, ISO 8601 (default: 7 days later; at most 62 days)"),
+]
+
+
+def _window(params) -> tuple[dt.datetime, dt.datetime]:
+    try:
+        return windows.window(params)
+    except DjangoValidationError as error:
+        raise ValidationError(error.message_dict) from None
+
+
+def _availability(calendar, start, end) -> dict:
+    free = calendar.free(start, end)
+    return {
+        "instrument": calendar.instrument, "start": start, "end": end, "bookable": calendar.policy is not None,
+        "free": free, "busy": calendar.busy(start, end),
+    }  # fmt: skip
+
+
+class AvailabilityView(APIView):
+    """Free and busy time of one instrument. Public: busy time carries no names."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(parameters=WINDOW_PARAMETERS, responses=AvailabilitySerializer)
+    def get(self, request, pk: int):
+        instrument = get_object_or_404(Instrument.objects.select_related("lab__institution"), pk=pk)
+        start, end = _window(request.query_params)
+        return Response(AvailabilitySerializer(_availability(load_calendar(instrument, start, end), start, end)).data)
+
+
+class FreeSearchView(generics.GenericAPIView):
+    """Instruments free for at least `min_minutes` in the window, with the catalog's filters."""
+
+    permission_classes = [permissions.AllowAny]
+    serializer_class = AvailabilitySerializer
+    queryset = Instrument.objects.none()
+    filter_backends: list = []  # the catalog filters are applied below, with the window
+
+    @extend_schema(
+        parameters=[*WINDOW_PARAMETERS, OpenApiParameter("min_minutes", int), OpenApiParameter("category", str),
+                    OpenApiParameter("region", str), OpenApiParameter("q", str)],
+        responses=AvailabilitySerializer(many=True),
+    )  # fmt: skip
+    def get(self, request):
+        start, end = _window(request.query_params)
+        filters = InstrumentFilter(request.query_params, queryset=instrument_catalog())
+        if not filters.is_valid():
+            raise ValidationError(filters.errors)
+        try:
+            minimum = dt.timedelta(minutes=int(request.query_params.get("min_minutes", 0) or 0))
+        except ValueError:
+            raise ValidationError({"min_minutes": ["Give a whole number of minutes."]}) from None
+        found = []
+        for calendar in load_calendars(filters.qs.filter(policy__isnull=False), start, end):
+            result = _availability(calendar, start, end)
+            if any(span.end - span.start >= minimum for span in result["free"]):
+                found.append(result)
+        page = self.paginate_queryset(found)
+        return self.get_paginated_response(AvailabilitySerializer(page, many=True).data)
+
+
+class ReservationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Reservations you may see. The list holds yours and, for lab managers, those
+    awaiting their decision; ?scope=all lists everything you may see (regulators)."""
+
+    serializer_class = ReservationSerializer
+    permission_classes = [permissions.IsAuthenticated]
+    filterset_fields = ["status", "instrument"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return Reservation.objects.none()
+        user = self.request.user
+        visible = selectors.reservations_visible_to(user).prefetch_related("history__by")
+        if self.action == "list" and self.request.query_params.get("scope") != "all":
+            awaiting = selectors.inbox(user).values("pk")
+            return visible.filter(Q(requester=user) | Q(pk__in=awaiting))
+        return visible
+
+    @extend_schema(
+        parameters=[OpenApiParameter("scope", str, enum=["mine", "all"])], responses=ReservationSerializer(many=True)
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=ReservationCreateSerializer, responses={201: ReservationSerializer})
+    def create(self, request):
+        serializer = ReservationCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        reservation = services.reservation_create(requester=request.user, **serializer.validated_data)
+        return Response(self._out(reservation), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=ReservationSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        reservation = services.reservation_approve(reservation=self.get_object(), by=request.user)
+        return Response(self._out(reservation))
+
+    @extend_schema(request=ReasonSerializer, responses=ReservationSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        reason = ReasonSerializer(data=request.data)
+        reason.is_valid(raise_exception=True)
+        reservation = services.reservation_reject(
+            reservation=self.get_object(), by=request.user, reason=reason.validated_data["reason"]
+        )
+        return Response(self._out(reservation))
+
+    @extend_schema(request=ReasonSerializer, responses=ReservationSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        reason = ReasonSerializer(data=request.data)
+        reason.is_valid(raise_exception=True)
+        reservation = services.reservation_cancel(
+            reservation=self.get_object(), by=request.user, reason=reason.validated_data["reason"]
+        )
+        return Response(self._out(reservation))
+
+    def _out(self, reservation: Reservation) -> dict:
+        fresh = selectors.reservations_visible_to(self.request.user).get(pk=reservation.pk)
+        return ReservationSerializer(fresh, context=self.get_serializer_context()).data
+
+    def handle_exception(self, exc):
+        # Domain errors of the booking service, as the REST contract wants them.
+        if isinstance(exc, services.BookingInvalid):
+            exc = ValidationError(exc.by_field())
+        elif isinstance(exc, services.BookingConflict):
+            conflicts = [
+                {"start": timezone.localtime(c.start).isoformat(), "end": timezone.localtime(c.end).isoformat()}
+                for c in exc.clashes
+            ]
+            return Response({"detail": exc.message, "conflicts": conflicts}, status=status.HTTP_409_CONFLICT)
+        elif isinstance(exc, services.TransitionNotAllowed):
+            return Response({"detail": exc.message}, status=status.HTTP_409_CONFLICT)
+        return super().handle_exception(exc)

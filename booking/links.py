@@ -1,0 +1,21 @@
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from booking.models import BookingPolicy
+from instruments.extensions import Link
+from instruments.models import Instrument
+from instruments.permissions import can_edit_instrument
+
+
+def booking_links(request: HttpRequest, instrument: Instrument) -> list[Link]:
+    """Book, calendar and (for its managers) booking rules on an instrument's page."""
+    links: list[Link] = []
+    opened = BookingPolicy.objects.filter(instrument=instrument).exists()
+    if opened and instrument.bookable:
+        links.append((_("Book"), reverse("booking:book", args=[instrument.code]), "primary"))
+    if opened:
+        links.append((_("Calendar"), reverse("booking:calendar", args=[instrument.code]), ""))
+    if can_edit_instrument(request.user, instrument):
+        links.append((_("Booking rules"), reverse("booking:policy", args=[instrument.code]), ""))
+    return links

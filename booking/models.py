@@ -1,0 +1,211 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from schedule.models import Calendar
+
+from accounts.models import Organization
+from instruments.models import Instrument
+
+
+class BookingPolicy(models.Model):
+    """An instrument's booking rules, edited by its lab managers.
+
+    Opening hours and closures (maintenance, holidays) are django-scheduler events in
+    two calendars of their own, so that their recurrence is expanded by its rules.
+    """
+
+    class WhoMayBook(models.TextChoices):
+        ANYONE = "anyone", _("Anyone with an account")
+        ORGANIZATIONS = "organizations", _("Listed organizations and the owning institution")
+        INSTITUTION = "institution", _("Members of the owning institution only")
+        TRAINED = "trained", _("Users listed as trained only")
+
+    instrument = models.OneToOneField(Instrument, models.CASCADE, related_name="policy", verbose_name=_("instrument"))
+    opening_hours = models.OneToOneField(Calendar, models.PROTECT, related_name="+", editable=False)
+    closures = models.OneToOneField(Calendar, models.PROTECT, related_name="+", editable=False)
+    min_minutes = models.PositiveIntegerField(_("shortest booking (minutes)"), default=30)
+    max_minutes = models.PositiveIntegerField(_("longest booking (minutes)"), default=480)
+    granularity_minutes = models.PositiveIntegerField(
+        _("slot granularity (minutes)"), default=30, help_text=_("Bookings start and end on multiples of this.")
+    )
+    max_days_ahead = models.PositiveIntegerField(_("book at most this many days ahead"), default=60)
+    min_notice_minutes = models.PositiveIntegerField(_("book at least this many minutes ahead"), default=60)
+    buffer_minutes = models.PositiveIntegerField(_("buffer after each booking (minutes)"), default=0)
+    who_may_book = models.CharField(
+        _("who may book"), max_length=20, choices=WhoMayBook.choices, default=WhoMayBook.ANYONE
+    )
+    allowed_organizations = models.ManyToManyField(
+        Organization, blank=True, related_name="+", verbose_name=_("organizations allowed to book")
+    )
+    trained_users = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("trained users")
+    )
+    approval_required = models.BooleanField(_("requests need a lab manager's approval"), default=True)
+    auto_approve_users = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("users approved automatically")
+    )
+    auto_approve_organizations = models.ManyToManyField(
+        Organization, blank=True, related_name="+", verbose_name=_("organizations approved automatically")
+    )
+    cancel_deadline_minutes = models.PositiveIntegerField(
+        _("users may cancel until this many minutes before the start"), default=120
+    )
+    pending_expiry_hours = models.PositiveIntegerField(_("a pending request expires after this many hours"), default=48)
+
+    class Meta:
+        verbose_name = _("booking policy")
+        verbose_name_plural = _("booking policies")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(min_minutes__gt=0), name="policy_min_positive"),
+            models.CheckConstraint(condition=models.Q(granularity_minutes__gt=0), name="policy_granularity_positive"),
+            models.CheckConstraint(
+                condition=models.Q(max_minutes__gte=models.F("min_minutes")), name="policy_max_not_below_min"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.instrument)
+
+
+class Reservation(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        EXPIRED = "expired", _("Expired")
+        CANCELLED = "cancelled", _("Cancelled")
+        COMPLETED = "completed", _("Completed")
+        NO_SHOW = "no_show", _("No-show")
+
+    HOLDING = (Status.PENDING, Status.APPROVED)
+
+    class ServiceWay(models.TextChoices):
+        USE = "use", _("Use of the instrument (占用共享)")
+        TECHNICAL = "technical", _("Technical service (技术共享)")
+        ENTRUSTED = "entrusted", _("Entrusted testing (委托共享)")
+        REMOTE = "remote", _("Remote use (远程共享)")
+
+    instrument = models.ForeignKey(
+        Instrument, models.PROTECT, related_name="reservations", verbose_name=_("instrument")
+    )
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="reservations", verbose_name=_("requester")
+    )
+    # The requester's organization when they asked: the bill and the openness figures
+    # follow it even if the person changes jobs later.
+    organization = models.ForeignKey(
+        Organization, models.PROTECT, related_name="reservations", verbose_name=_("organization")
+    )
+    is_external = models.BooleanField(_("external user"), editable=False)
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    # End of the time the booking holds the instrument: `end` plus the policy's buffer.
+    # The no-overlap guarantee is on [start, blocked_until).
+    blocked_until = models.DateTimeField(editable=False)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    status_reason = models.TextField(_("reason"), blank=True)
+    purpose = models.TextField(_("purpose"))
+    sample_description = models.TextField(_("samples"), blank=True)
+    service_way = models.CharField(_("service way"), max_length=12, choices=ServiceWay.choices, default=ServiceWay.USE)
+    created_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("pending until"), null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["start"]
+        verbose_name = _("reservation")
+        verbose_name_plural = _("reservations")
+        indexes = [
+            models.Index(fields=["instrument", "start"]),
+            models.Index(fields=["status", "expires_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end__gt=models.F("start")), name="reservation_end_after_start"),
+            models.CheckConstraint(
+                condition=models.Q(blocked_until__gte=models.F("end")), name="reservation_blocked_covers_period"
+            ),
+            # On PostgreSQL, migration 0002 adds the exclusion constraint that forbids two
+            # holding reservations of one instrument to overlap.
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} {self.start:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_holding(self) -> bool:
+        return self.status in self.HOLDING
+
+    @property
+    def hours(self) -> float:
+        return (self.end - self.start).total_seconds() / 3600
+
+
+class ReservationEvent(models.Model):
+    """One status change: who, when, why."""
+
+    reservation = models.ForeignKey(Reservation, models.CASCADE, related_name="history")
+    from_status = models.CharField(max_length=12, blank=True)
+    to_status = models.CharField(max_length=12)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '—'} → {self.to_status}"
+
+
+class Notification(models.Model):
+    """An in-app notice; `emailed_at` is set once the jobs worker has mailed it."""
+
+    class Kind(models.TextChoices):
+        REQUESTED = "requested", _("Booking request received")
+        APPROVED = "approved", _("Booking approved")
+        REJECTED = "rejected", _("Booking rejected")
+        EXPIRED = "expired", _("Booking request expired")
+        CANCELLED = "cancelled", _("Booking cancelled")
+        REMINDER = "reminder", _("Booking starts soon")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    reservation = models.ForeignKey(Reservation, models.CASCADE, related_name="notifications")
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["emailed_at", "email_attempts"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} → {self.user}"
+
+
+def _feed_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class FeedToken(models.Model):
+    """The secret in a subscribable calendar URL: a user's own bookings, or, for a lab
+    manager, every booking of one instrument."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="feed_tokens")
+    instrument = models.ForeignKey(Instrument, models.CASCADE, null=True, blank=True, related_name="+")
+    token = models.CharField(max_length=64, unique=True, default=_feed_token)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "instrument"], name="one_feed_per_user_and_instrument"),
+            models.UniqueConstraint(
+                fields=["user"], condition=models.Q(instrument__isnull=True), name="one_personal_feed_per_user"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"feed of {self.user}" + (f" for {self.instrument}" if self.instrument_id else "")

@@ -1,0 +1,110 @@
+"""Lab managers set an instrument's booking rules, opening hours and closures."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from schedule.models import Event
+
+from booking import policies, schedules
+from booking.forms import ClosureForm, OpeningWindowForm, PolicyForm
+from booking.models import BookingPolicy
+from instruments.models import Instrument
+from instruments.permissions import can_edit_instrument
+
+
+def _instrument(request: HttpRequest, code: str) -> Instrument:
+    instrument = get_object_or_404(Instrument.objects.select_related("lab__institution"), code=code)
+    if not can_edit_instrument(request.user, instrument):
+        raise PermissionDenied(policies.POLICY_DENIED)
+    return instrument
+
+
+@login_required
+def policy(request: HttpRequest, code: str) -> HttpResponse:
+    instrument = _instrument(request, code)
+    current = BookingPolicy.objects.filter(instrument=instrument).first()
+    if current is None:
+        if request.method == "POST" and "open" in request.POST:
+            policies.policy_create(instrument=instrument, by=request.user)
+            messages.success(request, _("The instrument is open for booking on weekdays 9:00–17:00; adjust below."))
+            return redirect("booking:policy", code=code)
+        return render(request, "booking/policy.html", {"instrument": instrument, "policy": None})
+
+    form = PolicyForm(request.POST or None, instance=current)
+    if request.method == "POST" and "save" in request.POST and form.is_valid():
+        try:
+            policies.policy_update(policy=current, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Booking rules saved."))
+            return redirect("booking:policy", code=code)
+    return render(request, "booking/policy.html", _context(instrument, current, form=form))
+
+
+def _context(instrument, current, **forms) -> dict:
+    events = schedules.events_by_calendar([current.opening_hours_id, current.closures_id])
+    windows = [
+        {"event": e, "days": [schedules.WEEKDAYS[d][1] for d in schedules.opening_window_days(e)],
+         "opens": timezone.localtime(e.start).time(), "closes": timezone.localtime(e.end).time()}
+        for e in events.get(current.opening_hours_id, [])
+    ]  # fmt: skip
+    context = {
+        "instrument": instrument, "policy": current, "windows": windows,
+        "closures": events.get(current.closures_id, []),
+        "form": PolicyForm(instance=current), "window_form": OpeningWindowForm(), "closure_form": ClosureForm(),
+    }  # fmt: skip
+    context.update(forms)
+    return context
+
+
+@login_required
+@require_POST
+def window_add(request: HttpRequest, code: str) -> HttpResponse:
+    instrument = _instrument(request, code)
+    current = get_object_or_404(BookingPolicy, instrument=instrument)
+    form = OpeningWindowForm(request.POST)
+    if form.is_valid():
+        try:
+            policies.opening_window_add(policy=current, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            for field, errors in error.error_dict.items():
+                form.add_error(field, errors)
+    if form.errors:
+        return render(request, "booking/policy.html", _context(instrument, current, window_form=form), status=400)
+    messages.success(request, _("Opening hours added."))
+    return redirect("booking:policy", code=code)
+
+
+@login_required
+@require_POST
+def closure_add(request: HttpRequest, code: str) -> HttpResponse:
+    instrument = _instrument(request, code)
+    current = get_object_or_404(BookingPolicy, instrument=instrument)
+    form = ClosureForm(request.POST)
+    if form.is_valid():
+        try:
+            policies.closure_add(policy=current, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            for field, errors in error.error_dict.items():
+                form.add_error(field, errors)
+    if form.errors:
+        return render(request, "booking/policy.html", _context(instrument, current, closure_form=form), status=400)
+    messages.success(request, _("Closure added."))
+    return redirect("booking:policy", code=code)
+
+
+@login_required
+@require_POST
+def event_remove(request: HttpRequest, code: str, event_id: int) -> HttpResponse:
+    instrument = _instrument(request, code)
+    current = get_object_or_404(BookingPolicy, instrument=instrument)
+    get_object_or_404(Event, pk=event_id, calendar_id__in=(current.opening_hours_id, current.closures_id))
+    policies.schedule_event_remove(policy=current, by=request.user, event_id=event_id)
+    messages.success(request, _("Removed."))
+    return redirect("booking:policy", code=code)

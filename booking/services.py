@@ -1,0 +1,219 @@
+"""Writes to reservations. Pages, the API, the admin and commands all book, decide and
+cancel through these functions, so the rules and the no-overlap guarantee hold for
+every door."""
+
+import datetime as dt
+from collections.abc import Callable
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from booking import live, notifications
+from booking.availability import load_calendar
+from booking.models import Notification, Reservation, ReservationEvent
+from booking.policy import BookingRequest, Problem, local_time, rules
+from instruments.models import Instrument
+from instruments.permissions import can_manage_lab
+
+Status = Reservation.Status
+
+CONFLICT = _("This time overlaps another booking of the instrument (%(start)s – %(end)s); choose a free slot.")
+CONFLICT_RACE = _("Someone booked this time a moment ago; choose another free slot.")
+DECIDE_DENIED = _("Only the instrument's lab managers decide on its requests.")
+CANCEL_DENIED = _("Only the requester or the instrument's lab managers may cancel this booking.")
+CANCEL_TOO_LATE = _("Bookings can be cancelled until %(deadline)s; ask the lab to cancel it now.")
+REASON_REQUIRED = _("Give the requester a reason.")
+WRONG_STATUS = _("This booking is %(status)s; it cannot be %(action)s.")
+EXPIRED_BEFORE_DECISION = _("This request expired before it was decided.")
+
+# Every status change the system makes, and none other.
+TRANSITIONS: dict[str, set[str]] = {
+    Status.PENDING: {Status.APPROVED, Status.REJECTED, Status.EXPIRED, Status.CANCELLED},
+    Status.APPROVED: {Status.CANCELLED, Status.COMPLETED, Status.NO_SHOW},
+}
+ACTIONS = {
+    Status.APPROVED: _("approved"), Status.REJECTED: _("rejected"), Status.EXPIRED: _("expired"),
+    Status.CANCELLED: _("cancelled"), Status.COMPLETED: _("completed"), Status.NO_SHOW: _("marked as a no-show"),
+}  # fmt: skip
+
+
+class BookingInvalid(Exception):
+    """The request breaks the instrument's rules; `problems` says how, field by field."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("; ".join(p.message for p in problems))
+
+    def by_field(self) -> dict[str, list[str]]:
+        fields: dict[str, list[str]] = {}
+        for problem in self.problems:
+            fields.setdefault(problem.field, []).append(str(problem.message))
+        return fields
+
+
+class BookingConflict(Exception):
+    """The slot is taken (HTTP 409). Nothing was written."""
+
+    def __init__(self, message: str, clashes: list[Reservation] | None = None):
+        self.message = message
+        self.clashes = clashes or []
+        super().__init__(message)
+
+
+class TransitionNotAllowed(Exception):
+    def __init__(self, message: str):
+        self.message = message
+        super().__init__(message)
+
+
+def reservation_create(
+    *,
+    instrument: Instrument,
+    requester: User,
+    start: dt.datetime,
+    end: dt.datetime,
+    purpose: str,
+    sample_description: str = "",
+    service_way: str = Reservation.ServiceWay.USE,
+    now: dt.datetime | None = None,
+) -> Reservation:
+    policy_rules = rules(now=now)
+    request = BookingRequest(instrument=instrument, requester=requester, start=start, end=end)
+    window = dt.timedelta(days=1)
+    calendar = load_calendar(instrument, min(start, end) - window, max(start, end) + window)
+    problems = policy_rules.problems(request, calendar)
+    if problems:
+        raise BookingInvalid(problems)
+    policy = calendar.policy
+    blocked_until = end + dt.timedelta(minutes=policy.buffer_minutes)
+    approved = policy_rules.auto_approves(request, policy)
+    created = policy_rules.now
+    expires_at = None if approved else min(created + dt.timedelta(hours=policy.pending_expiry_hours), start)
+
+    try:
+        # Read-check-write in one transaction. On SQLite the transaction is IMMEDIATE, so
+        # writers queue and the check sees every committed booking; on PostgreSQL the
+        # exclusion constraint over (instrument, [start, blocked_until)) is the guarantee
+        # and the check only finds the clash to name it.
+        with transaction.atomic():
+            clashes = list(
+                Reservation.objects.filter(
+                    instrument=instrument, status__in=Reservation.HOLDING, start__lt=blocked_until,
+                    blocked_until__gt=start,
+                ).order_by("start")[:3]
+            )  # fmt: skip
+            if clashes:
+                first = clashes[0]
+                raise BookingConflict(
+                    CONFLICT % {"start": local_time(first.start), "end": local_time(first.end)}, clashes
+                )
+            reservation = Reservation.objects.create(
+                instrument=instrument,
+                requester=requester,
+                organization_id=requester.organization_id,
+                is_external=requester.organization_id != instrument.institution_id,
+                start=start,
+                end=end,
+                blocked_until=blocked_until,
+                status=Status.APPROVED if approved else Status.PENDING,
+                purpose=purpose,
+                sample_description=sample_description,
+                service_way=service_way,
+                expires_at=expires_at,
+            )
+            ReservationEvent.objects.create(reservation=reservation, to_status=reservation.status, by=requester)
+            notifications.notify_managers(reservation, Notification.Kind.REQUESTED)
+            if approved:
+                notifications.notify(reservation.requester, reservation, Notification.Kind.APPROVED)
+            transaction.on_commit(lambda: live.reservation_changed(reservation))
+    except IntegrityError as error:
+        if "reservation_no_overlap" in str(error):
+            raise BookingConflict(str(CONFLICT_RACE)) from None
+        raise
+    return reservation
+
+
+def reservation_approve(*, reservation: Reservation, by: User, now: dt.datetime | None = None) -> Reservation:
+    _require_manager(by, reservation, DECIDE_DENIED)
+    return _transition(reservation, Status.APPROVED, by=by, now=now)
+
+
+def reservation_reject(*, reservation: Reservation, by: User, reason: str) -> Reservation:
+    _require_manager(by, reservation, DECIDE_DENIED)
+    if not reason.strip():
+        raise BookingInvalid([Problem("reason", str(REASON_REQUIRED))])
+    return _transition(reservation, Status.REJECTED, by=by, reason=reason.strip())
+
+
+def reservation_cancel(*, reservation: Reservation, by: User, reason: str = "", now: dt.datetime | None = None):
+    now = now or timezone.now()
+    if can_manage_lab(by, reservation.instrument.lab):
+        return _transition(reservation, Status.CANCELLED, by=by, reason=reason.strip())
+    if reservation.requester_id != by.pk:
+        raise PermissionDenied(CANCEL_DENIED)
+
+    def within_deadline(locked: Reservation) -> None:
+        deadline = locked.start - dt.timedelta(minutes=locked.instrument.policy.cancel_deadline_minutes)
+        if locked.status == Status.APPROVED and now > deadline:
+            raise TransitionNotAllowed(CANCEL_TOO_LATE % {"deadline": local_time(deadline)})
+
+    return _transition(reservation, Status.CANCELLED, by=by, reason=reason.strip(), check=within_deadline)
+
+
+def reservations_expire(*, now: dt.datetime | None = None) -> int:
+    """Expire pending requests whose time to be decided has run out (the jobs worker)."""
+    now = now or timezone.now()
+    count = 0
+    for pk in Reservation.objects.filter(status=Status.PENDING, expires_at__lte=now).values_list("pk", flat=True):
+        try:
+            _transition(Reservation.objects.get(pk=pk), Status.EXPIRED, by=None, reason=str(EXPIRED_BEFORE_DECISION))
+            count += 1
+        except TransitionNotAllowed:
+            continue  # decided meanwhile
+    return count
+
+
+def reservation_settle(*, reservation: Reservation, outcome: str, reason: str = "") -> Reservation:
+    """Completed or no-show, set from measured usage (the telemetry issue)."""
+    return _transition(reservation, outcome, by=None, reason=reason)
+
+
+def _transition(
+    reservation: Reservation,
+    to: str,
+    *,
+    by: User | None,
+    reason: str = "",
+    check: Callable | None = None,
+    now: dt.datetime | None = None,
+) -> Reservation:
+    with transaction.atomic():
+        # Lock the row: an approval and an expiry (or two managers) racing on one
+        # request must not both succeed.
+        locked = Reservation.objects.select_for_update().select_related("instrument__lab").get(pk=reservation.pk)
+        if to not in TRANSITIONS.get(locked.status, set()):
+            raise TransitionNotAllowed(
+                WRONG_STATUS % {"status": locked.get_status_display(), "action": ACTIONS.get(to, to)}
+            )
+        if to == Status.APPROVED and locked.expires_at and locked.expires_at <= (now or timezone.now()):
+            raise TransitionNotAllowed(str(EXPIRED_BEFORE_DECISION))
+        if check is not None:
+            check(locked)
+        previous = locked.status
+        locked.status = to
+        locked.status_reason = reason
+        if to != Status.PENDING:
+            locked.expires_at = None
+        locked.save(update_fields=["status", "status_reason", "expires_at"])
+        ReservationEvent.objects.create(reservation=locked, from_status=previous, to_status=to, by=by, reason=reason)
+        notifications.on_transition(locked, to, by=by)
+        transaction.on_commit(lambda: live.reservation_changed(locked))
+    return locked
+
+
+def _require_manager(by: User, reservation: Reservation, message) -> None:
+    if not can_manage_lab(by, reservation.instrument.lab):
+        raise PermissionDenied(message)

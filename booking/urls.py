@@ -1,0 +1,24 @@
+from django.urls import path
+
+from booking import calendar_views, feed_views, policy_views, views
+
+app_name = "booking"
+urlpatterns = [
+    path("instruments/<slug:code>/book/", views.book, name="book"),
+    path("instruments/<slug:code>/calendar/", calendar_views.calendar, name="calendar"),
+    path("instruments/<slug:code>/booking-rules/", policy_views.policy, name="policy"),
+    path("instruments/<slug:code>/booking-rules/hours/", policy_views.window_add, name="window-add"),
+    path("instruments/<slug:code>/booking-rules/closures/", policy_views.closure_add, name="closure-add"),
+    path(
+        "instruments/<slug:code>/booking-rules/<int:event_id>/remove/", policy_views.event_remove, name="event-remove"
+    ),
+    path("booking/search/", calendar_views.search, name="search"),
+    path("reservations/", views.reservations, name="reservations"),
+    path("reservations/inbox/", views.inbox, name="inbox"),
+    path("reservations/<int:pk>/", views.reservation, name="reservation"),
+    path("reservations/<int:pk>/<str:action>/", views.decide, name="decide"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("calendar/feeds/", feed_views.feeds, name="feeds"),
+    path("calendar/feeds/action/", feed_views.feed_action, name="feed-action"),
+    path("calendar/<str:token>.ics", feed_views.feed, name="feed"),
+]

@@ -1,0 +1,25 @@
+"""Links other apps add to instrument pages, without this app knowing them.
+
+An app registers a function in its AppConfig.ready(); the instrument page shows what
+the functions return for the visitor. So instruments imports no app to its right.
+"""
+
+from collections.abc import Callable
+
+from django.http import HttpRequest
+
+from instruments.models import Instrument
+
+Link = tuple[str, str, str]  # label, URL, style ("primary" or "")
+LinkSource = Callable[[HttpRequest, Instrument], list[Link]]
+
+_sources: list[LinkSource] = []
+
+
+def register_links(source: LinkSource) -> None:
+    if source not in _sources:
+        _sources.append(source)
+
+
+def instrument_links(request: HttpRequest, instrument: Instrument) -> list[Link]:
+    return [link for source in _sources for link in source(request, instrument)]

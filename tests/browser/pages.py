@@ -1,0 +1,25 @@
+"""Small steps of browser tests."""
+
+from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+
+def click_and_load(browser, selector: tuple[str, str]) -> None:
+    """Click something that loads a new page, and wait until the new page is complete."""
+    browser.execute_script("window.__leaving = true")  # gone once another document loads
+    browser.find_element(*selector).click()
+    WebDriverWait(browser, 10, ignored_exceptions=(WebDriverException,)).until(
+        lambda b: b.execute_script("return document.readyState === 'complete' && !window.__leaving")
+    )
+
+
+def log_in(browser, base: str, username: str, password: str) -> None:
+    browser.get(f"{base}/accounts/login/")
+    browser.find_element(By.ID, "id_username").send_keys(username)
+    browser.find_element(By.ID, "id_password").send_keys(password)
+    click_and_load(browser, (By.CSS_SELECTOR, "main form button[type=submit]"))
+
+
+def wait_for(browser, condition, timeout: float = 10):
+    return WebDriverWait(browser, timeout, ignored_exceptions=(WebDriverException,)).until(condition)

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from booking import services
 from booking.models import BookingPolicy, Notification, Reservation
 from tests import factories as f
 from tests.booking.helpers import at, book
@@ -220,3 +221,17 @@ def test_instrument_page_offers_booking_links(client, instrument):
     assert reverse("booking:book", args=[instrument.code]) in page
     assert reverse("booking:calendar", args=[instrument.code]) in page
     assert reverse("booking:policy", args=[instrument.code]) not in page
+
+
+def test_admin_changes_status_only_through_the_service(client, instrument, startup):
+    first = book(instrument, requester=startup)
+    second = book(instrument, start=at(3, 10))
+    services.reservation_reject(reservation=second, by=f.lab_manager(instrument.lab), reason="x")
+    client.force_login(f.platform_admin())
+    url = reverse("admin:booking_reservation_changelist")
+    assert client.get(reverse("admin:booking_reservation_add")).status_code == 403
+    client.post(url, {"action": "approve", "_selected_action": [first.pk, second.pk]})
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, second.status) == ("approved", "rejected")  # a rejected one stays rejected
+    assert first.history.last().by.role == "platform_admin"

@@ -51,6 +51,11 @@ PAGES = [
     ("instruments:manage", [], "manager", {"en": "My instruments", "zh-hans": "我的仪器"}),
     ("instruments:create", [], "manager", {"en": "Register an instrument", "zh-hans": "登记仪器"}),
     ("instruments:import", [], "manager", {"en": "Import instruments", "zh-hans": "导入仪器"}),
+    ("booking:search", [], None, {"en": "Find free time", "zh-hans": "查找空闲时段"}),
+    ("booking:reservations", [], "manager", {"en": "My bookings", "zh-hans": "我的预约"}),
+    ("booking:inbox", [], "manager", {"en": "Requests to decide", "zh-hans": "待审批申请"}),
+    ("booking:notifications", [], "manager", {"en": "Notifications", "zh-hans": "通知"}),
+    ("booking:feeds", [], "manager", {"en": "Calendar subscription", "zh-hans": "日历订阅"}),
 ]
 
 
@@ -94,3 +99,20 @@ def test_language_switcher_remembers_the_choice(client):
 def test_api_errors_follow_accept_language(api):
     response = api.get("/api/v1/instruments/", {"status": "nope"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert "nope" in response.json()["status"][0] and "选择" in response.json()["status"][0]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+@pytest.mark.parametrize(
+    ("name", "texts"),
+    [
+        ("booking:calendar", {"en": "Free: click to book", "zh-hans": "北京时间"}),
+        ("booking:book", {"en": "Send the request", "zh-hans": "提交申请"}),
+        ("booking:policy", {"en": "Opening hours", "zh-hans": "开放时间"}),
+    ],
+)
+def test_booking_pages_of_an_instrument_in_both_languages(client, language, name, texts):
+    instrument = f.bookable()
+    client.force_login(f.lab_manager(instrument.lab))
+    page = client.get(reverse(name, args=[instrument.code]), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert texts[language] in page

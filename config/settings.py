@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "schedule",
     "config",
     "instruments",
+    "telemetry",
     "booking",
 ]
 
@@ -116,8 +117,23 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 # MQTT broker the ingest worker and the demo gateways talk to; empty means the
-# embedded broker that `make demo` starts on loopback.
+# embedded broker that `make demo` starts on loopback. The URL carries the ingest
+# worker's user name and password: mqtt://ingest:secret@mosquitto:1883
 MQTT_URL = env_url("MQTT_URL", "", schemes={"mqtt", "mqtts"})
+MQTT_INGEST_USER = "ingest"
+MQTT_INGEST_PASSWORD = env_str("MQTT_INGEST_PASSWORD", "ingest-demo-password")  # used when MQTT_URL has none
+EMBEDDED_BROKER_PORT = env_int("EMBEDDED_BROKER_PORT", 18830, minimum=1)
+MQTT_CA_FILE = env_str("MQTT_CA_FILE")
+# Where the broker's password and ACL files are written, and the pid to signal (SIGHUP).
+BROKER_AUTH_DIR = env_str("BROKER_AUTH_DIR", str(DATA_DIR / "broker"))
+BROKER_PID_FILE = env_str("BROKER_PID_FILE", str(DATA_DIR / "broker" / "broker.pid"))
+# Telemetry events outside these bounds are rejected (MQTT v1 contract).
+TELEMETRY_MAX_FUTURE_SECONDS = env_int("TELEMETRY_MAX_FUTURE_SECONDS", 300, minimum=0)
+TELEMETRY_MAX_AGE_DAYS = env_int("TELEMETRY_MAX_AGE_DAYS", 7, minimum=1)
+# An approved booking with no running time this long after its start is a no-show.
+NO_SHOW_MINUTES = env_int("NO_SHOW_MINUTES", 30, minimum=1)
+# Bookings are settled from measured usage this long after their end (late events arrive).
+SETTLE_AFTER_MINUTES = env_int("SETTLE_AFTER_MINUTES", 120, minimum=0)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [

@@ -9,6 +9,8 @@ from tests.servers import MosquittoServer, RedisServer
 def _isolated_files(settings, tmp_path):
     """Uploads go to a per-test directory; passwords hash fast."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.BROKER_AUTH_DIR = str(tmp_path / "broker")
+    settings.BROKER_PID_FILE = ""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
@@ -35,5 +37,16 @@ def redis_server():
 @pytest.fixture(scope="session")
 def mosquitto_server():
     server = MosquittoServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["mosquitto", "embedded"])
+def broker(request, tmp_path):
+    """A private MQTT broker with the project's password and ACL files: Mosquitto, and
+    the embedded broker of the demo, so that both are held to the same behaviour."""
+    from tests.mqtt import Broker
+
+    server = Broker(kind=request.param, directory=tmp_path / "broker-auth")
     yield server
     server.stop()

@@ -132,14 +132,17 @@ class _ProcessServer:
     def _launch(self, command: list[str]) -> None:
         log = open(self.directory / "server.log", "wb")  # noqa: SIM115 - closed in stop()
         self._log = log
-        self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=self.directory)
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+        self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=self.directory, env=env)
         wait_for_port(self.port, process=self.process)
 
     def log_text(self) -> str:
         path = self.directory / "server.log"
         return path.read_text(errors="replace") if path.exists() else ""
 
-    def stop(self) -> None:
+    def stop(self, *, keep_data: bool = False) -> None:
+        """Stop the server (SIGTERM, as a service manager would); `keep_data` leaves its
+        directory for a restart."""
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:
@@ -150,7 +153,8 @@ class _ProcessServer:
         self.process = None
         if getattr(self, "_log", None):
             self._log.close()
-        shutil.rmtree(self.directory, ignore_errors=True)
+        if not keep_data:
+            shutil.rmtree(self.directory, ignore_errors=True)
 
 
 @dataclass
@@ -207,5 +211,33 @@ class MosquittoServer(_ProcessServer):
 
     def reload(self) -> None:
         """Make the broker re-read its password and ACL files (SIGHUP)."""
+        if self.process is not None:
+            self.process.send_signal(1)
+
+
+@dataclass
+class EmbeddedBroker(_ProcessServer):
+    """The project's own embedded broker (telemetry/broker), run like `make demo` runs it."""
+
+    password_file: Path | None = None
+    acl_file: Path | None = None
+
+    @property
+    def url(self) -> str:
+        return f"mqtt://127.0.0.1:{self.port}"
+
+    def start(self) -> "EmbeddedBroker":
+        import sys
+
+        self.port = self.port or free_port()
+        command = [sys.executable, "-m", "telemetry.broker", "--port", str(self.port), "--passwords",
+                   str(self.password_file), "--pid-file", str(self.directory / "broker.pid"),
+                   "--state-file", str(self.directory / "state.json")]  # fmt: skip
+        if self.acl_file:
+            command += ["--acl", str(self.acl_file)]
+        self._launch(command)
+        return self
+
+    def reload(self) -> None:
         if self.process is not None:
             self.process.send_signal(1)

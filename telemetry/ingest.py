@@ -1,0 +1,207 @@
+"""Storing a batch of MQTT messages: validate, drop repeats, write, derive — one
+transaction, so that the worker acknowledges to the broker only what is committed.
+
+On PostgreSQL the events go in by COPY into a staging table and one
+INSERT … ON CONFLICT DO NOTHING RETURNING, which tells new events from repeats of
+(gateway, seq). On SQLite the same statement runs row by row.
+"""
+
+import datetime as dt
+import json
+import logging
+from collections import Counter as Tally
+from dataclasses import dataclass, field
+
+import orjson
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F
+
+from gateway import protocol
+from telemetry import sessions
+from telemetry.models import Counter, DeadLetter, Gateway, GatewayStatus
+
+log = logging.getLogger("telemetry.ingest")
+UNKNOWN_GATEWAY, GATEWAY_REVOKED, NOT_BOUND = "unknown_gateway", "gateway_revoked", "not_bound"
+COLUMNS = ("gateway_id", "seq", "instrument_id", "ts", "state", "power_w", "readings", "received_at")
+
+
+@dataclass(frozen=True)
+class Message:
+    topic: str
+    payload: bytes
+    received_at: dt.datetime
+
+
+@dataclass
+class Result:
+    stored: int = 0
+    duplicates: int = 0
+    rejected: Tally = field(default_factory=Tally)
+    instruments: set[int] = field(default_factory=set)
+    gateways: set[int] = field(default_factory=set)
+
+
+@dataclass
+class GatewayInfo:
+    pk: int
+    active: bool
+    timeout: dt.timedelta
+    instruments: dict[str, int]  # bound instrument code → id
+
+
+class Directory:
+    """Gateways and their bindings, cached for a few seconds between batches."""
+
+    def __init__(self, ttl: float = 5.0):
+        self.ttl, self._loaded_at, self._gateways = ttl, None, {}
+
+    def get(self, code: str, now: dt.datetime) -> GatewayInfo | None:
+        stale = self._loaded_at is None or (now - self._loaded_at).total_seconds() > self.ttl
+        if stale or code not in self._gateways:
+            self._load(now)
+        return self._gateways.get(code)
+
+    def timeouts(self) -> dict[int, dt.timedelta]:
+        return {g.pk: g.timeout for g in self._gateways.values()}
+
+    def _load(self, now: dt.datetime) -> None:
+        gateways = {}
+        for g in Gateway.objects.prefetch_related("bindings__instrument"):
+            gateways[g.code] = GatewayInfo(
+                pk=g.pk, active=g.active, timeout=dt.timedelta(seconds=g.timeout_seconds),
+                instruments={b.instrument.code: b.instrument_id for b in g.bindings.all()},
+            )  # fmt: skip
+        self._gateways, self._loaded_at = gateways, now
+
+
+def store(messages: list[Message], directory: Directory, now: dt.datetime) -> Result:
+    result = Result()
+    rows, letters = [], []
+    window = {"max_future": dt.timedelta(seconds=settings.TELEMETRY_MAX_FUTURE_SECONDS),
+              "max_age": dt.timedelta(days=settings.TELEMETRY_MAX_AGE_DAYS)}  # fmt: skip
+    statuses = []
+    for message in messages:
+        if message.topic.endswith("/status"):
+            statuses.append(message)
+            continue
+        try:
+            batch = protocol.decode(message.topic, message.payload, now=now, loads=orjson.loads, **window)
+        except protocol.MessageRejected as rejected:
+            letters.append(_letter(message, rejected.reason, rejected.detail))
+            continue
+        gateway = directory.get(batch.gateway, now)
+        if gateway is None or not gateway.active:
+            reason = UNKNOWN_GATEWAY if gateway is None else GATEWAY_REVOKED
+            letters.append(_letter(message, reason, f"{len(batch.events)} events from {batch.gateway}"))
+            continue
+        letters += [_letter(message, r.reason, r.detail, r.seq) for r in batch.rejections]
+        for event in batch.events:
+            instrument_id = gateway.instruments.get(event.instrument)
+            if instrument_id is None:
+                letters.append(_letter(message, NOT_BOUND, f"{event.instrument} is not bound to {batch.gateway}",
+                                       event.seq, payload=False))  # fmt: skip
+                continue
+            readings = dict(event.readings)
+            power = readings.pop("power_w", None)
+            rows.append((gateway.pk, event.seq, instrument_id, event.ts, event.state, power,
+                         readings or None, message.received_at))  # fmt: skip
+        result.gateways.add(gateway.pk)
+
+    with transaction.atomic():
+        new = _insert(rows)
+        result.stored, result.duplicates = len(new), len(rows) - len(new)
+        if new:
+            timeouts = directory.timeouts()
+            result.instruments = sessions.apply(
+                [sessions.NewEvent(r[2], r[0], r[1], r[3], r[4]) for r in rows if (r[0], r[1]) in new], timeouts, now
+            )
+        for letter in letters:
+            result.rejected[letter.reason] += 1
+        DeadLetter.objects.bulk_create(letters)
+        _statuses(statuses, directory, now, result)
+        _count(len(messages), len(rows) + len(letters), result)
+    return result
+
+
+def _letter(message: Message, reason: str, detail: str, seq: int | None = None, *, payload: bool = True) -> DeadLetter:
+    try:
+        gateway = protocol.gateway_of(message.topic)
+    except protocol.MessageRejected:
+        gateway = ""
+    return DeadLetter(
+        received_at=message.received_at,
+        topic=message.topic[:300],
+        gateway_code=gateway,
+        seq=seq,
+        reason=reason,
+        detail=detail[:1000],
+        payload=message.payload[:4096] if payload else b"",
+    )
+
+
+def _insert(rows: list[tuple]) -> set[tuple[int, int]]:
+    """Insert events, skipping (gateway, seq) pairs already stored; returns the new pairs."""
+    if not rows:
+        return set()
+    if connection.vendor == "postgresql":
+        return _insert_postgres(rows)
+    new = set()
+    with connection.cursor() as cursor:
+        for row in rows:
+            cursor.execute(
+                f"INSERT INTO telemetry_event ({', '.join(COLUMNS)}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
+                "ON CONFLICT (gateway_id, seq) DO NOTHING RETURNING gateway_id, seq",
+                [*row[:6], json.dumps(row[6]) if row[6] is not None else None, row[7]],
+            )
+            new.update(tuple(r) for r in cursor.fetchall())
+    return new
+
+
+def _insert_postgres(rows: list[tuple]) -> set[tuple[int, int]]:
+    from psycopg.types.json import Jsonb
+
+    with connection.cursor() as wrapper:
+        cursor = wrapper.cursor  # psycopg's own cursor, for COPY
+        cursor.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS ingest_stage (gateway_id integer, seq bigint, instrument_id bigint, "
+            "ts timestamptz, state varchar(8), power_w double precision, readings jsonb, received_at timestamptz) "
+            "ON COMMIT DELETE ROWS"
+        )
+        with cursor.copy(f"COPY ingest_stage ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row((*row[:6], Jsonb(row[6]) if row[6] is not None else None, row[7]))
+        cursor.execute(
+            f"INSERT INTO telemetry_event ({', '.join(COLUMNS)}) SELECT {', '.join(COLUMNS)} FROM ingest_stage "
+            "ON CONFLICT (gateway_id, seq) DO NOTHING RETURNING gateway_id, seq"
+        )
+        return {tuple(r) for r in cursor.fetchall()}
+
+
+def _statuses(messages: list[Message], directory: Directory, now: dt.datetime, result: Result) -> None:
+    for message in messages:
+        try:
+            code = protocol.gateway_of(message.topic, "status")
+            body = protocol.decode_status(message.payload)
+        except protocol.MessageRejected as rejected:
+            _letter(message, rejected.reason, rejected.detail).save()
+            result.rejected[rejected.reason] += 1
+            continue
+        gateway = directory.get(code, now)
+        if gateway is None:
+            continue
+        details = {k: v for k, v in body.items() if k in ("pending", "dropped", "capacity")}
+        GatewayStatus.objects.update_or_create(
+            gateway_id=gateway.pk, defaults={"online": body["online"], "details": details, "updated_at": now}
+        )
+        result.gateways.add(gateway.pk)
+
+
+def _count(messages: int, received: int, result: Result) -> None:
+    increments = {"messages": messages, "received": received, "stored": result.stored, "duplicate": result.duplicates}
+    increments.update({f"rejected:{reason}": n for reason, n in result.rejected.items()})
+    for name, value in increments.items():
+        if value and not Counter.objects.filter(name=name).update(value=F("value") + value):
+            _counter, created = Counter.objects.get_or_create(name=name, defaults={"value": value})
+            if not created:  # another worker made it a moment ago
+                Counter.objects.filter(name=name).update(value=F("value") + value)

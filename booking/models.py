@@ -112,6 +112,14 @@ class Reservation(models.Model):
     created_at = models.DateTimeField(_("requested"), auto_now_add=True)
     expires_at = models.DateTimeField(_("pending until"), null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Set when the booking is settled from measured usage (telemetry).
+    measured_minutes = models.FloatField(_("measured use (minutes)"), null=True, blank=True, editable=False)
+    overrun_minutes = models.FloatField(_("overrun (minutes)"), null=True, blank=True, editable=False)
+    usage_verified = models.BooleanField(
+        _("use measured by telemetry"), null=True, blank=True, editable=False,
+        help_text=_("No: the instrument had no reporting gateway; the outcome is as declared."),
+    )  # fmt: skip
+    settled_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["start"]

@@ -6,6 +6,9 @@ from dataclasses import dataclass
 from booking.jobs import reminders_send
 from booking.notifications import emails_send
 from booking.services import reservations_expire
+from booking.settlement import reservations_settle
+from telemetry.broker_auth import write as broker_auth_write
+from telemetry.sessions import close_silent_sessions
 
 
 @dataclass(frozen=True)
@@ -19,4 +22,7 @@ JOBS = [
     Job("expire undecided requests", reservations_expire, 60),
     Job("remind of bookings", reminders_send, 300),
     Job("send notification emails", emails_send, 15),
+    Job("mark silent gateways", close_silent_sessions, 10),
+    Job("settle bookings from measured use", reservations_settle, 300),
+    Job("sync the broker's credentials", lambda: int(broker_auth_write()), 10),
 ]

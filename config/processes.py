@@ -1,8 +1,8 @@
 """The commands that run the system, defined once.
 
 docker-compose.yml runs these in production, `make demo` runs them on the embedded
-defaults, and tests start the web process with them; tests/config/test_compose.py
-keeps docker-compose.yml in step with this file.
+defaults, and tests start them; tests/config/test_compose.py keeps docker-compose.yml
+in step with this file.
 """
 
 import sys
@@ -18,11 +18,33 @@ def jobs() -> list[str]:
     return [PYTHON, "manage.py", "run_jobs"]
 
 
+def ingest(*, client_id: str = "ingest-1") -> list[str]:
+    return [PYTHON, "manage.py", "ingest_telemetry", "--client-id", client_id]
+
+
+def broker() -> list[str]:
+    """The embedded broker (the demo; production runs Mosquitto)."""
+    return [PYTHON, "manage.py", "run_broker"]
+
+
+def simulated_gateways(*, credentials: str, broker_url: str, outbox_dir: str) -> list[str]:
+    return [PYTHON, "-m", "gateway", "simulate", "--credentials", credentials, "--broker", broker_url,
+            "--outbox-dir", outbox_dir, "--gateways", "4", "--instruments", "6", "--heartbeat", "30",
+            "--run-minutes", "6", "--idle-minutes", "4"]  # fmt: skip
+
+
 def local(command: list[str]) -> list[str]:
     """The command with this virtualenv's interpreter."""
     return [sys.executable if part == PYTHON else part for part in command]
 
 
-def demo() -> dict[str, list[str]]:
-    """Every process of the demo, by name."""
-    return {"web": web(), "jobs": jobs()}
+def demo(*, credentials: str, outbox_dir: str, broker_port: int) -> dict[str, list[str]]:
+    """Every process of the demo, by name, in the order they start."""
+    broker_url = f"mqtt://127.0.0.1:{broker_port}"
+    return {
+        "broker": broker(),
+        "ingest": ingest(client_id="ingest-demo"),  # run_broker keeps this session from the start
+        "gateways": simulated_gateways(credentials=credentials, broker_url=broker_url, outbox_dir=outbox_dir),
+        "web": web(),
+        "jobs": jobs(),
+    }

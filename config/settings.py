@@ -130,6 +130,9 @@ BROKER_PID_FILE = env_str("BROKER_PID_FILE", str(DATA_DIR / "broker" / "broker.p
 # Telemetry events outside these bounds are rejected (MQTT v1 contract).
 TELEMETRY_MAX_FUTURE_SECONDS = env_int("TELEMETRY_MAX_FUTURE_SECONDS", 300, minimum=0)
 TELEMETRY_MAX_AGE_DAYS = env_int("TELEMETRY_MAX_AGE_DAYS", 7, minimum=1)
+# Dashboards poll the database for status changes this often (seconds) when the
+# channel layer cannot carry the ingest worker's hints (in-memory, one process); 0: off.
+TELEMETRY_POLL_SECONDS = float(env_decimal("TELEMETRY_POLL_SECONDS", "0" if REDIS_URL else "1"))
 # An approved booking with no running time this long after its start is a no-show.
 NO_SHOW_MINUTES = env_int("NO_SHOW_MINUTES", 30, minimum=1)
 # Bookings are settled from measured usage this long after their end (late events arrive).

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", instrument_views.catalog, name="home"),
     path("", include("booking.urls")),
     path("instruments/", include("instruments.urls")),
+    path("telemetry/", include("telemetry.urls")),
     path("accounts/signup/", account_views.signup, name="signup"),
     path("accounts/organization/", account_views.organization, name="organization"),
     path("accounts/organization/members/<int:pk>/", account_views.member, name="organization-member"),

@@ -24,6 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     sim.add_argument("--credentials", type=Path, required=True)
     sim.add_argument("--broker", default="mqtt://127.0.0.1:1883")
     sim.add_argument("--heartbeat", type=float, default=60)
+    sim.add_argument("--outbox-dir", type=Path, help="where the outboxes live (kept across runs: seq continues)")
     sim.add_argument("--run-minutes", type=float, default=90, help="mean length of a running spell")
     sim.add_argument("--idle-minutes", type=float, default=40, help="mean length of an idle spell")
     parser.add_argument("--log-level", default="INFO")
@@ -35,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
             credentials=args.credentials,
             broker=args.broker,
             gateways=args.gateways,
+            outbox_dir=args.outbox_dir,
             instruments=args.instruments,
             heartbeat_seconds=args.heartbeat,
             run_minutes=args.run_minutes,

@@ -92,6 +92,15 @@ class Outbox:
             removed = self._db.executemany("DELETE FROM events WHERE seq = ?", [(s,) for s in seqs]).rowcount
             self._count -= removed
 
+    def continue_after(self, seq: int) -> None:
+        """Make the next seq larger than `seq` (events of this gateway stored elsewhere)."""
+        with self._lock:
+            current = self._db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'events'").fetchone()
+            if current is None:
+                self._db.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('events', ?)", (seq,))
+            elif current[0] < seq:
+                self._db.execute("UPDATE sqlite_sequence SET seq = ? WHERE name = 'events'", (seq,))
+
     def stats(self) -> dict:
         with self._lock:
             row = self._db.execute("SELECT value FROM counters WHERE name = 'dropped'").fetchone()

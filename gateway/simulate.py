@@ -30,6 +30,7 @@ def agents(
 ) -> list[Agent]:
     host, port, tls = broker_address(broker)
     entries = json.loads(credentials.read_text())[:gateways]
+    # The outboxes must outlive the process: seq continues across restarts.
     directory = outbox_dir or Path(tempfile.mkdtemp(prefix="gateway-sim-"))
     made = []
     for n, entry in enumerate(entries):

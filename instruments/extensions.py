@@ -1,4 +1,4 @@
-"""Links other apps add to instrument pages, without this app knowing them.
+"""Links and panels other apps add to instrument pages, without this app knowing them.
 
 An app registers a function in its AppConfig.ready(); the instrument page shows what
 the functions return for the visitor. So instruments imports no app to its right.
@@ -23,3 +23,16 @@ def register_links(source: LinkSource) -> None:
 
 def instrument_links(request: HttpRequest, instrument: Instrument) -> list[Link]:
     return [link for source in _sources for link in source(request, instrument)]
+
+
+PanelSource = Callable[[HttpRequest, Instrument], str]  # rendered HTML, or ""
+_panels: list[PanelSource] = []
+
+
+def register_panel(source: PanelSource) -> None:
+    if source not in _panels:
+        _panels.append(source)
+
+
+def instrument_panels(request: HttpRequest, instrument: Instrument) -> list[str]:
+    return [html for source in _panels if (html := source(request, instrument))]

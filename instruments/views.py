@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from instruments import services
-from instruments.extensions import instrument_links
+from instruments.extensions import instrument_links, instrument_panels
 from instruments.filters import InstrumentFilter
 from instruments.forms import ImportForm, InstrumentForm, PhotoUploadForm
 from instruments.import_files import ImportFileError, read_table
@@ -47,6 +47,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
             "instrument": instrument,
             "can_edit": can_edit_instrument(request.user, instrument),
             "links": instrument_links(request, instrument),
+            "panels": instrument_panels(request, instrument),
         },
     )
 

@@ -19,10 +19,15 @@ from django.db.models import F
 
 from gateway import protocol
 from telemetry import sessions
-from telemetry.models import Counter, DeadLetter, Gateway, GatewayStatus
+from telemetry.models import Counter, DeadLetter, Event, Gateway, GatewayStatus
 
 log = logging.getLogger("telemetry.ingest")
 UNKNOWN_GATEWAY, GATEWAY_REVOKED, NOT_BOUND = "unknown_gateway", "gateway_revoked", "not_bound"
+SEQ_REUSED = "seq_reused"
+SEQ_REUSED_DETAIL = (
+    "this seq was stored before with another instrument, time or state: the agent's outbox was reset, "
+    "so seq no longer identifies its events; give the gateway a new outbox that continues after the last seq"
+)
 COLUMNS = ("gateway_id", "seq", "instrument_id", "ts", "state", "power_w", "readings", "received_at")
 
 
@@ -105,17 +110,23 @@ def store(messages: list[Message], directory: Directory, now: dt.datetime) -> Re
             readings = dict(event.readings)
             power = readings.pop("power_w", None)
             rows.append((gateway.pk, event.seq, instrument_id, event.ts, event.state, power,
-                         readings or None, message.received_at))  # fmt: skip
+                         readings or None, message.received_at, batch.gateway))  # fmt: skip
         result.gateways.add(gateway.pk)
 
     with transaction.atomic():
         new = _insert(rows)
-        result.stored, result.duplicates = len(new), len(rows) - len(new)
+        reused = _reused(rows, new)
+        for row in reused:
+            letters.append(DeadLetter(received_at=row[7], topic=protocol.events_topic(row[8]), gateway_code=row[8],
+                                      seq=row[1], reason=SEQ_REUSED, detail=SEQ_REUSED_DETAIL))  # fmt: skip
+        result.stored, result.duplicates = len(new), len(rows) - len(new) - len(reused)
         if new:
-            timeouts = directory.timeouts()
-            result.instruments = sessions.apply(
-                [sessions.NewEvent(r[2], r[0], r[1], r[3], r[4]) for r in rows if (r[0], r[1]) in new], timeouts, now
-            )
+            fresh, seen = [], set()
+            for row in rows:  # each new event once, even if the batch carried it twice
+                if (row[0], row[1]) in new and (row[0], row[1]) not in seen:
+                    seen.add((row[0], row[1]))
+                    fresh.append(sessions.NewEvent(row[2], row[0], row[1], row[3], row[4]))
+            result.instruments = sessions.apply(fresh, directory.timeouts(), now)
         for letter in letters:
             result.rejected[letter.reason] += 1
         DeadLetter.objects.bulk_create(letters)
@@ -138,6 +149,22 @@ def _letter(message: Message, reason: str, detail: str, seq: int | None = None, 
         detail=detail[:1000],
         payload=message.payload[:4096] if payload else b"",
     )
+
+
+def _reused(rows: list[tuple], new: set[tuple[int, int]]) -> list[tuple]:
+    """Repeats of (gateway, seq) that are not the same event: a real redelivery carries
+    the same instrument, time and state; anything else means seq was reused."""
+    repeats = [row for row in rows if (row[0], row[1]) not in new]
+    if not repeats:
+        return []
+    stored = {}
+    for gateway_id in {row[0] for row in repeats}:
+        seqs = [row[1] for row in repeats if row[0] == gateway_id]
+        for seq, instrument, ts, state in Event.objects.filter(gateway_id=gateway_id, seq__in=seqs).values_list(
+            "seq", "instrument_id", "ts", "state"
+        ):
+            stored[(gateway_id, seq)] = (instrument, ts, state)
+    return [row for row in repeats if stored.get((row[0], row[1])) != (row[2], row[3], row[4])]
 
 
 def _insert(rows: list[tuple]) -> set[tuple[int, int]]:
@@ -168,6 +195,8 @@ def _insert_postgres(rows: list[tuple]) -> set[tuple[int, int]]:
             "ts timestamptz, state varchar(8), power_w double precision, readings jsonb, received_at timestamptz) "
             "ON COMMIT DELETE ROWS"
         )
+        # Empty even inside an outer transaction that has not committed yet.
+        cursor.execute("TRUNCATE ingest_stage")
         with cursor.copy(f"COPY ingest_stage ({', '.join(COLUMNS)}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row((*row[:6], Jsonb(row[6]) if row[6] is not None else None, row[7]))

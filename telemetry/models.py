@@ -119,6 +119,9 @@ class InstrumentStatus(models.Model):
     last_ts = models.DateTimeField()
     last_heard_at = models.DateTimeField()
     open_session = models.ForeignKey("UsageSession", models.SET_NULL, null=True, related_name="+")
+    # Set by the jobs worker when the gateway fell silent past its timeout; cleared by
+    # the next event. Changing it bumps updated_at, so dashboards notice.
+    silent = models.BooleanField(default=False)
     updated_at = models.DateTimeField(db_index=True)
 
     def __str__(self) -> str:

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from telemetry.models import InstrumentStatus, ReportingGap, UsageSession
-from telemetry.usage import Point, Span, Track, close_if_silent, derive
+from telemetry.usage import Point, Span, Track, derive
 
 
 @dataclass(frozen=True)
@@ -86,23 +86,30 @@ def _recompute(instrument_id: int, gateway_id: int, since: dt.datetime, timeout:
     before = UsageSession.objects.filter(instrument_id=instrument_id, start__lt=start, end__gte=start).first()
     track = Track()
     if anchor:
-        open_span = Span(before.start, anchor.ts, True, before.pk) if (before and anchor.state == "running") else None
+        open_span = None
+        if anchor.state == "running":
+            # The anchor ran: its session either began earlier (continue that one) or at it.
+            open_span = Span(before.start, anchor.ts, True, before.pk) if before else Span(anchor.ts, anchor.ts, True)
         track = Track(state=anchor.state, last_ts=anchor.ts, open=open_span)
     points = [
         Point(ts, seq, state)
-        for ts, seq, state in Event.objects.filter(instrument_id=instrument_id, ts__gt=start)
+        for ts, seq, state in Event.objects.filter(instrument_id=instrument_id)
+        .filter(Q(ts__gt=anchor.ts) if anchor else Q(ts__gte=since))
         .order_by("ts", "seq")
         .values_list("ts", "seq", "state")
     ]
     derived = derive(points, track, timeout)
-    _save(instrument_id, gateway_id, derived.sessions, derived.gaps)
+    sessions = derived.sessions
+    if track.open is not None and track.open not in sessions:
+        sessions = [track.open, *sessions]  # the anchor's session, even if nothing after it ran
+    _save(instrument_id, gateway_id, sessions, derived.gaps)
     return derived
 
 
 def _save_status(instrument_id, gateway_id, status, track: Track, now) -> None:
     values = {
         "gateway_id": gateway_id, "state": track.state, "last_ts": track.last_ts, "last_heard_at": now,
-        "open_session_id": track.open.pk if track.open else None, "updated_at": now,
+        "open_session_id": track.open.pk if track.open else None, "updated_at": now, "silent": False,
     }  # fmt: skip
     if status is None:
         InstrumentStatus.objects.create(instrument_id=instrument_id, since=track.last_ts, **values)
@@ -113,15 +120,20 @@ def _save_status(instrument_id, gateway_id, status, track: Track, now) -> None:
 
 
 def close_silent_sessions(*, now: dt.datetime | None = None) -> int:
-    """Close open sessions of instruments whose gateway fell silent (the jobs worker)."""
+    """Mark instruments whose gateway has not been heard for longer than its timeout,
+    and show their open session as ended at the last event heard (the jobs worker).
+
+    The session stays the instrument's current one: if the agent later delivers events
+    that continue it in the instruments' time, the derivation extends it again.
+    Returns how many instruments fell silent."""
     now = now or timezone.now()
-    closed = 0
-    for status in InstrumentStatus.objects.filter(open_session__isnull=False).select_related("open_session", "gateway"):
+    silenced = 0
+    for status in InstrumentStatus.objects.filter(silent=False).select_related("gateway"):
         timeout = dt.timedelta(seconds=status.gateway.timeout_seconds if status.gateway else 180)
-        session = status.open_session
-        track = Track(status.state, status.last_ts, Span(session.start, session.end, True, session.pk))
-        if close_if_silent(track, now, timeout):
-            UsageSession.objects.filter(pk=session.pk).update(is_open=False)
-            InstrumentStatus.objects.filter(pk=status.pk).update(open_session=None, updated_at=now)
-            closed += 1
-    return closed
+        if now - status.last_heard_at <= timeout:
+            continue
+        if status.open_session_id:
+            UsageSession.objects.filter(pk=status.open_session_id).update(is_open=False)
+        InstrumentStatus.objects.filter(pk=status.pk).update(silent=True, updated_at=now)
+        silenced += 1
+    return silenced

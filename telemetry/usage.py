@@ -51,6 +51,8 @@ def derive(points: Iterable[Point], track: Track, timeout: dt.timedelta) -> Deri
         if t.last_ts is not None and point.ts - t.last_ts > timeout:
             if t.open is not None:  # silence: the session ends at the last event heard
                 t.open.is_open = False
+                if t.open not in touched:
+                    touched.append(t.open)
                 t.open = None
             out.gaps.append((t.last_ts, point.ts))
         if point.state == "running":

@@ -29,6 +29,10 @@ from telemetry.ingest import Directory, Message, store
 
 log = logging.getLogger("telemetry.worker")
 SHARE_GROUP = "ingest"
+SUBSCRIPTIONS = [
+    f"$share/{SHARE_GROUP}/{protocol.EVENTS_SUBSCRIPTION}",
+    f"$share/{SHARE_GROUP}/{protocol.STATUS_SUBSCRIPTION}",
+]
 SESSION_EXPIRY_SECONDS = 7 * 24 * 3600
 
 
@@ -58,8 +62,7 @@ class Worker:
             log.error("broker refused the ingest worker: %s", reason_code)
             return
         log.info("connected (session present: %s)", flags.session_present)
-        client.subscribe([(f"$share/{SHARE_GROUP}/{protocol.EVENTS_SUBSCRIPTION}", 1),
-                          (f"$share/{SHARE_GROUP}/{protocol.STATUS_SUBSCRIPTION}", 1)])  # fmt: skip
+        client.subscribe([(topic, 1) for topic in SUBSCRIPTIONS])
 
     def run(self) -> None:
         properties = Properties(PacketTypes.CONNECT)

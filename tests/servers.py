@@ -197,7 +197,15 @@ class MosquittoServer(_ProcessServer):
 
     def config_text(self) -> str:
         """The shipped configuration with this instance's port, directory and credentials."""
-        replaced = ("listener", "persistence_location", "allow_anonymous", "password_file", "acl_file", "user")
+        replaced = (
+            "listener",
+            "persistence_location",
+            "allow_anonymous",
+            "password_file",
+            "acl_file",
+            "user",
+            "pid_file",
+        )
         lines = [line for line in SHIPPED_MOSQUITTO_CONF.read_text().splitlines() if not line.startswith(replaced)]
         lines += [f"listener {self.port} 127.0.0.1", f"persistence_location {self.directory}/"]
         if os.geteuid() == 0:

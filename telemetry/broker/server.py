@@ -71,6 +71,15 @@ class Broker:
             self._stamp = stamp
             log.info("loaded %d users", len(self.access.passwords))
 
+    def keep_session(self, client_id: str, username: str, filters: list[str]) -> None:
+        """A persistent session with subscriptions from the start, so that messages
+        published before its client first connects wait for it (the demo's ingest
+        worker) instead of being dropped for want of a subscriber."""
+        if client_id not in self.sessions:
+            session = Session(client_id=client_id, username=username, expiry=float("inf"), disconnected_at=0.0)
+            session.subscriptions = dict.fromkeys(filters, 1)
+            self.sessions[client_id] = session
+
     def save_state(self) -> None:
         """Persistent sessions (with what they have not acknowledged) and retained messages."""
         if self.state_file is None:
@@ -393,12 +402,15 @@ def run(
     acl_file: Path | None,
     pid_file: Path | None,
     state_file: Path | None = None,
+    keep: tuple[str, str, list[str]] | None = None,
 ) -> None:
     """Serve until SIGTERM or SIGINT, then save the sessions; SIGHUP reloads the
-    password and ACL files."""
+    password and ACL files. `keep` = (client id, user, filters): a session to keep."""
 
     async def main():
         broker = Broker(password_file=password_file, acl_file=acl_file, state_file=state_file)
+        if keep:
+            broker.keep_session(*keep)
         server = await broker.serve(host, port)
         loop = asyncio.get_running_loop()
         stop = loop.create_future()

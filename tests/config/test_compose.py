@@ -22,10 +22,24 @@ def test_jobs_service_runs_the_jobs_process_command():
     assert compose()["services"]["jobs"]["command"] == processes.jobs()
 
 
-def test_every_demo_process_has_a_production_service():
+def test_ingest_service_runs_the_ingest_process_command():
+    assert compose()["services"]["ingest"]["command"] == processes.ingest(client_id="ingest-1")
+
+
+def test_every_demo_process_has_a_production_counterpart():
     services = compose()["services"]
-    for name in processes.demo():
-        assert name in services
+    production = {"broker": "mosquitto", "gateways": None}  # real agents run on the lab gateways
+    for name in processes.demo(credentials="c.json", outbox_dir="o", broker_port=1883):
+        counterpart = production.get(name, name)
+        assert counterpart is None or counterpart in services
+
+
+def test_the_jobs_worker_can_signal_mosquitto_to_reload_credentials():
+    jobs = compose()["services"]["jobs"]
+    assert jobs["pid"] == "service:mosquitto"
+    assert jobs["environment"]["BROKER_PID_FILE"].startswith("/mosquitto-auth/")
+    conf = (ROOT / "config" / "mosquitto.conf").read_text()
+    assert "pid_file /mosquitto/config/auth/mosquitto.pid" in conf
 
 
 def test_the_stack_has_its_engines_and_the_shipped_broker_configuration():

@@ -80,15 +80,31 @@ class Directory:
         self._gateways, self._loaded_at = gateways, now
 
 
+@dataclass
+class Prepared:
+    """A batch checked and turned into rows, ready to be written."""
+
+    messages: int
+    rows: list[tuple] = field(default_factory=list)
+    letters: list[DeadLetter] = field(default_factory=list)
+    statuses: list[Message] = field(default_factory=list)
+    gateways: set[int] = field(default_factory=set)
+
+
 def store(messages: list[Message], directory: Directory, now: dt.datetime) -> Result:
-    result = Result()
-    rows, letters = [], []
+    """Check and write a batch in one go (the worker runs the two steps on two threads)."""
+    return write(prepare(messages, directory, now), directory, now)
+
+
+def prepare(messages: list[Message], directory: Directory, now: dt.datetime) -> Prepared:
+    """Decode and check every message; no database writes."""
+    prepared = Prepared(messages=len(messages))
+    rows, letters = prepared.rows, prepared.letters
     window = {"max_future": dt.timedelta(seconds=settings.TELEMETRY_MAX_FUTURE_SECONDS),
               "max_age": dt.timedelta(days=settings.TELEMETRY_MAX_AGE_DAYS)}  # fmt: skip
-    statuses = []
     for message in messages:
         if message.topic.endswith("/status"):
-            statuses.append(message)
+            prepared.statuses.append(message)
             continue
         try:
             batch = protocol.decode(message.topic, message.payload, now=now, loads=orjson.loads, **window)
@@ -101,18 +117,28 @@ def store(messages: list[Message], directory: Directory, now: dt.datetime) -> Re
             letters.append(_letter(message, reason, f"{len(batch.events)} events from {batch.gateway}"))
             continue
         letters += [_letter(message, r.reason, r.detail, r.seq) for r in batch.rejections]
+        bound = gateway.instruments
         for event in batch.events:
-            instrument_id = gateway.instruments.get(event.instrument)
+            instrument_id = bound.get(event.instrument)
             if instrument_id is None:
                 letters.append(_letter(message, NOT_BOUND, f"{event.instrument} is not bound to {batch.gateway}",
                                        event.seq, payload=False))  # fmt: skip
                 continue
-            readings = dict(event.readings)
-            power = readings.pop("power_w", None)
-            rows.append((gateway.pk, event.seq, instrument_id, event.ts, event.state, power,
-                         readings or None, message.received_at, batch.gateway))  # fmt: skip
-        result.gateways.add(gateway.pk)
+            readings = event.readings
+            power = readings.get("power_w")
+            extra = (
+                {k: v for k, v in readings.items() if k != "power_w"} if len(readings) > (power is not None) else None
+            )
+            rows.append((gateway.pk, event.seq, instrument_id, event.ts, event.state, power, extra,
+                         message.received_at, batch.gateway))  # fmt: skip
+        prepared.gateways.add(gateway.pk)
+    return prepared
 
+
+def write(prepared: Prepared, directory: Directory, now: dt.datetime) -> Result:
+    """Write a prepared batch, its sessions, statuses, rejects and counters: one transaction."""
+    result = Result(gateways=set(prepared.gateways))
+    rows, letters = prepared.rows, list(prepared.letters)
     with transaction.atomic():
         new = _insert(rows)
         reused = _reused(rows, new)
@@ -130,8 +156,8 @@ def store(messages: list[Message], directory: Directory, now: dt.datetime) -> Re
         for letter in letters:
             result.rejected[letter.reason] += 1
         DeadLetter.objects.bulk_create(letters)
-        _statuses(statuses, directory, now, result)
-        _count(len(messages), len(rows) + len(letters), result)
+        _statuses(prepared.statuses, directory, now, result)
+        _count(prepared.messages, len(rows) + len(prepared.letters), result)
     return result
 
 
@@ -154,6 +180,8 @@ def _letter(message: Message, reason: str, detail: str, seq: int | None = None, 
 def _reused(rows: list[tuple], new: set[tuple[int, int]]) -> list[tuple]:
     """Repeats of (gateway, seq) that are not the same event: a real redelivery carries
     the same instrument, time and state; anything else means seq was reused."""
+    if len(new) == len(rows):
+        return []
     repeats = [row for row in rows if (row[0], row[1]) not in new]
     if not repeats:
         return []
@@ -197,7 +225,8 @@ def _insert_postgres(rows: list[tuple]) -> set[tuple[int, int]]:
         )
         # Empty even inside an outer transaction that has not committed yet.
         cursor.execute("TRUNCATE ingest_stage")
-        with cursor.copy(f"COPY ingest_stage ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+        with cursor.copy(f"COPY ingest_stage ({', '.join(COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(["int4", "int8", "int8", "timestamptz", "varchar", "float8", "jsonb", "timestamptz"])
             for row in rows:
                 copy.write_row((*row[:6], Jsonb(row[6]) if row[6] is not None else None, row[7]))
         cursor.execute(

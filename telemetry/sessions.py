@@ -8,8 +8,9 @@ recomputes the instrument's sessions from just before it.
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from typing import NamedTuple
 
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -17,8 +18,7 @@ from telemetry.models import InstrumentStatus, ReportingGap, UsageSession
 from telemetry.usage import Point, Span, Track, derive
 
 
-@dataclass(frozen=True)
-class NewEvent:
+class NewEvent(NamedTuple):
     instrument_id: int
     gateway_id: int
     seq: int
@@ -28,7 +28,10 @@ class NewEvent:
 
 def apply(events: list[NewEvent], timeouts: dict[int, dt.timedelta], now: dt.datetime) -> set[int]:
     """Update sessions, gaps and status for the instruments of `events`; returns their ids.
-    `timeouts` maps gateway id → silence timeout."""
+    `timeouts` maps gateway id → silence timeout.
+
+    The usual case — events later than all heard before — is written in a few
+    statements for the whole batch, however many instruments it covers."""
     by_instrument: dict[int, list[NewEvent]] = defaultdict(list)
     for event in events:
         by_instrument[event.instrument_id].append(event)
@@ -40,18 +43,24 @@ def apply(events: list[NewEvent], timeouts: dict[int, dt.timedelta], now: dt.dat
         s.pk: s
         for s in UsageSession.objects.filter(pk__in=[s.open_session_id for s in statuses.values() if s.open_session_id])
     }
+    pending: list[tuple[int, int, Span]] = []  # (instrument, gateway, span) to create or update
+    gaps: list[ReportingGap] = []
+    tracks: dict[int, tuple[int, Track]] = {}
     for instrument_id in ids:
         batch = by_instrument[instrument_id]
         latest = max(batch, key=lambda e: (e.ts, e.seq))
         timeout = timeouts[latest.gateway_id]
         status = statuses.get(instrument_id)
         if status is None or min(e.ts for e in batch) > status.last_ts:
-            track = _track(status, open_sessions)
-            derived = derive([Point(e.ts, e.seq, e.state) for e in batch], track, timeout)
-            _save(instrument_id, latest.gateway_id, derived.sessions, derived.gaps)
-        else:
+            derived = derive([Point(e.ts, e.seq, e.state) for e in batch], _track(status, open_sessions), timeout)
+            pending += [(instrument_id, latest.gateway_id, span) for span in derived.sessions]
+            gaps += [ReportingGap(instrument_id=instrument_id, start=a, end=b) for a, b in derived.gaps]
+        else:  # out of order: rare, so one instrument at a time
             derived = _recompute(instrument_id, latest.gateway_id, min(e.ts for e in batch), timeout)
-        _save_status(instrument_id, latest.gateway_id, status, derived.track, now)
+        tracks[instrument_id] = (latest.gateway_id, derived.track)
+    _save_spans(pending)
+    ReportingGap.objects.bulk_create(gaps)
+    _save_statuses(statuses, tracks, now)
     return set(ids)
 
 
@@ -63,14 +72,68 @@ def _track(status: InstrumentStatus | None, open_sessions: dict[int, UsageSessio
     return Track(state=status.state, last_ts=status.last_ts, open=span)
 
 
-def _save(instrument_id: int, gateway_id: int, spans: list[Span], gaps) -> None:
-    for span in spans:
-        if span.pk:
-            UsageSession.objects.filter(pk=span.pk).update(end=span.end, is_open=span.is_open)
+def _save_spans(pending: list[tuple[int, int, Span]]) -> None:
+    """Create new sessions (learning their ids) and update continued ones."""
+    new = [(i, g, span) for i, g, span in pending if not span.pk]
+    created = UsageSession.objects.bulk_create(
+        UsageSession(instrument_id=i, gateway_id=g, start=span.start, end=span.end, is_open=span.is_open)
+        for i, g, span in new
+    )
+    for (_, _, span), session in zip(new, created, strict=True):
+        span.pk = session.pk
+    created_ids = {id(span) for _, _, span in new}
+    changed = [(span.pk, span.end, span.is_open) for _, _, span in pending if id(span) not in created_ids]
+    _update("telemetry_usagesession", "id", [("end", "timestamptz"), ("is_open", "boolean")], changed)
+
+
+def _save_statuses(statuses: dict[int, InstrumentStatus], tracks: dict[int, tuple[int, Track]], now) -> None:
+    fresh, changed = [], []
+    for instrument_id, (gateway_id, track) in tracks.items():
+        status = statuses.get(instrument_id)
+        if status is None:
+            status = InstrumentStatus(instrument_id=instrument_id, since=track.last_ts)
+            fresh.append(status)
         else:
-            span.pk = UsageSession.objects.create(instrument_id=instrument_id, gateway_id=gateway_id, start=span.start,
-                                                  end=span.end, is_open=span.is_open).pk  # fmt: skip
-    ReportingGap.objects.bulk_create(ReportingGap(instrument_id=instrument_id, start=s, end=e) for s, e in gaps)
+            changed.append(status)
+            if status.state != track.state:
+                status.since = track.last_ts
+        status.gateway_id, status.state, status.last_ts = gateway_id, track.state, track.last_ts
+        status.last_heard_at = status.updated_at = now
+        status.open_session_id = track.open.pk if track.open else None
+        status.silent = False
+    InstrumentStatus.objects.bulk_create(fresh)
+    _update(
+        "telemetry_instrumentstatus", "instrument_id",
+        [("gateway_id", "bigint"), ("state", "varchar"), ("since", "timestamptz"), ("last_ts", "timestamptz"),
+         ("last_heard_at", "timestamptz"), ("open_session_id", "bigint"), ("silent", "boolean"),
+         ("updated_at", "timestamptz")],
+        [(s.pk, s.gateway_id, s.state, s.since, s.last_ts, s.last_heard_at, s.open_session_id, s.silent,
+          s.updated_at) for s in changed],
+    )  # fmt: skip
+
+
+def _update(table: str, key: str, columns: list[tuple[str, str]], rows: list[tuple]) -> None:
+    """Update many rows by key in one statement; `rows` are (key, *values).
+
+    Django's bulk_update builds a CASE per field and row in Python, which costs more than
+    the database work here. PostgreSQL gets one UPDATE … FROM unnest(arrays); SQLite, in
+    the same process, takes executemany."""
+    if not rows:
+        return
+    names = [name for name, _ in columns]
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            assignments = ", ".join(f'"{name}" = %s' for name in names)
+            cursor.executemany(f'UPDATE {table} SET {assignments} WHERE "{key}" = %s', [(*r[1:], r[0]) for r in rows])
+            return
+        # One array per column: the statement stays small however many rows there are.
+        arrays = ", ".join(["%s::bigint[]"] + [f"%s::{kind}[]" for _, kind in columns])
+        assignments = ", ".join(f'"{name}" = v."{name}"' for name in names)
+        aliases = ", ".join(f'"{name}"' for name in [key, *names])
+        cursor.execute(
+            f'UPDATE {table} AS t SET {assignments} FROM unnest({arrays}) AS v({aliases}) WHERE t."{key}" = v."{key}"',
+            [list(column) for column in zip(*rows, strict=True)],
+        )
 
 
 def _recompute(instrument_id: int, gateway_id: int, since: dt.datetime, timeout: dt.timedelta):
@@ -102,21 +165,9 @@ def _recompute(instrument_id: int, gateway_id: int, since: dt.datetime, timeout:
     sessions = derived.sessions
     if track.open is not None and track.open not in sessions:
         sessions = [track.open, *sessions]  # the anchor's session, even if nothing after it ran
-    _save(instrument_id, gateway_id, sessions, derived.gaps)
+    _save_spans([(instrument_id, gateway_id, span) for span in sessions])
+    ReportingGap.objects.bulk_create(ReportingGap(instrument_id=instrument_id, start=a, end=b) for a, b in derived.gaps)
     return derived
-
-
-def _save_status(instrument_id, gateway_id, status, track: Track, now) -> None:
-    values = {
-        "gateway_id": gateway_id, "state": track.state, "last_ts": track.last_ts, "last_heard_at": now,
-        "open_session_id": track.open.pk if track.open else None, "updated_at": now, "silent": False,
-    }  # fmt: skip
-    if status is None:
-        InstrumentStatus.objects.create(instrument_id=instrument_id, since=track.last_ts, **values)
-        return
-    if status.state != track.state:
-        values["since"] = track.last_ts
-    InstrumentStatus.objects.filter(pk=instrument_id).update(**values)
 
 
 def close_silent_sessions(*, now: dt.datetime | None = None) -> int:

@@ -1,8 +1,10 @@
 """The ingest worker: MQTT in, database out, acknowledged only after the commit.
 
 paho delivers messages on its network thread; they wait in a queue until the main
-thread has a batch (or a short while has passed), store it in one transaction, and
-only then acknowledges each message (paho's manual acknowledgement). A worker killed
+thread has a batch (or a short while has passed) and checks it; a writer thread
+stores it in one transaction and only then acknowledges each message (paho's manual
+acknowledgement). Checking the next batch while the database writes this one keeps
+both the Python side and the database busy. A worker killed
 mid-batch has committed and acknowledged nothing of it: the broker keeps the session
 (clean start off, session expiry) and delivers the batch again, and (gateway, seq)
 keeps repeats out. Several workers share the load through one shared subscription.
@@ -25,7 +27,7 @@ from paho.mqtt.properties import Properties
 
 from gateway import protocol
 from telemetry import live
-from telemetry.ingest import Directory, Message, store
+from telemetry.ingest import Directory, Message, prepare, write
 
 log = logging.getLogger("telemetry.worker")
 SHARE_GROUP = "ingest"
@@ -43,6 +45,7 @@ class Worker:
         self.host, self.port = parts.hostname, parts.port or (8883 if parts.scheme == "mqtts" else 1883)
         self.batch_size, self.max_wait = batch_size, max_wait
         self.inbox: queue.Queue = queue.Queue()
+        self.checked: queue.Queue = queue.Queue(maxsize=2)  # batches waiting for the writer
         self.directory = Directory()
         self._stop = threading.Event()
         self.subscribed = threading.Event()
@@ -70,12 +73,16 @@ class Worker:
         properties.ReceiveMaximum = 65535  # how many unacknowledged messages the broker may send
         self.client.connect_async(self.host, self.port, keepalive=30, clean_start=False, properties=properties)
         self.client.loop_start()
+        writer = threading.Thread(target=self._write_loop, name="ingest-writer", daemon=True)
+        writer.start()
         try:
             while not self._stop.is_set():
                 batch = self._collect()
                 if batch:
-                    self._store_and_ack(batch)
+                    self._check(batch)
         finally:
+            self.checked.put(None)
+            writer.join(60)
             self.client.disconnect()
             self.client.loop_stop()
 
@@ -96,27 +103,41 @@ class Worker:
                 break
         return batch
 
-    def _store_and_ack(self, batch: list) -> None:
+    def _check(self, batch: list) -> None:
         now = timezone.now()
         messages = [Message(m.topic, bytes(m.payload), now) for m in batch]
         while not self._stop.is_set():
             try:
-                close_old_connections()
-                result = store(messages, self.directory, now)
+                prepared = prepare(messages, self.directory, now)
                 break
-            except Exception:
-                # Nothing was committed: keep the messages unacknowledged and try again,
-                # rather than acknowledge what is not stored.
-                log.exception("storing a batch of %d messages failed; retrying", len(messages))
+            except Exception:  # the gateway directory could not be read: keep the batch, unacknowledged
+                log.exception("checking a batch of %d messages failed; retrying", len(messages))
+                close_old_connections()
                 time.sleep(2)
         else:
             return
-        for message in batch:
-            self.client.ack(message.mid, message.qos)
-        lag = (timezone.now() - now).total_seconds()
-        log.debug("batch of %d: %d stored, %d repeats, rejected %s (%.3f s)", len(batch), result.stored,
-                  result.duplicates, dict(result.rejected), lag)  # fmt: skip
-        live.telemetry_changed(result.instruments, result.gateways)
+        self.checked.put((batch, prepared, now))
+
+    def _write_loop(self) -> None:
+        while (item := self.checked.get()) is not None:
+            batch, prepared, now = item
+            while True:
+                try:
+                    close_old_connections()
+                    result = write(prepared, self.directory, now)
+                    break
+                except Exception:
+                    # Nothing was committed: keep the messages unacknowledged and try again,
+                    # rather than acknowledge what is not stored.
+                    log.exception("storing a batch of %d messages failed; retrying", len(batch))
+                    if self._stop.is_set():
+                        return
+                    time.sleep(2)
+            for message in batch:
+                self.client.ack(message.mid, message.qos)
+            log.debug("batch of %d: %d stored, %d repeats, rejected %s (%.3f s)", len(batch), result.stored,
+                      result.duplicates, dict(result.rejected), (timezone.now() - now).total_seconds())  # fmt: skip
+            live.telemetry_changed(result.instruments, result.gateways, local_only_ok=False)
 
 
 def run_forever(**options) -> None:

@@ -46,6 +46,7 @@ $(INSTALLED): requirements.txt requirements-dev.txt constraints.txt
 bench: $(INSTALLED)
 	scripts/system-packages.sh test
 	$(BIN)/python -m bench.booking_bench
+	$(BIN)/python -m bench.telemetry_bench
 
 ## messages: refresh the translation catalogs after changing user-facing strings
 messages: $(INSTALLED)

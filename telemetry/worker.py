@@ -19,7 +19,7 @@ import time
 from urllib.parse import unquote, urlsplit
 
 import paho.mqtt.client as mqtt
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.utils import timezone
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
@@ -85,6 +85,7 @@ class Worker:
             writer.join(60)
             self.client.disconnect()
             self.client.loop_stop()
+            connection.close()  # this thread's; the writer closes its own
 
     def stop(self) -> None:
         self._stop.set()
@@ -119,6 +120,12 @@ class Worker:
         self.checked.put((batch, prepared, now))
 
     def _write_loop(self) -> None:
+        try:
+            self._write_batches()
+        finally:
+            connection.close()
+
+    def _write_batches(self) -> None:
         while (item := self.checked.get()) is not None:
             batch, prepared, now = item
             while True:

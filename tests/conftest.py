@@ -50,3 +50,19 @@ def broker(request, tmp_path):
     server = Broker(kind=request.param, directory=tmp_path / "broker-auth")
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_stray_connections(django_db_setup, django_db_blocker):
+    """Threads of ASGI tests (sync_to_async pools, workers) may still hold connections to
+    the test database when the session ends; end them so that it can be dropped."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )

@@ -67,10 +67,14 @@ def test_power_and_process_probes(tmp_path):
 
 
 def test_the_package_installs_on_its_own(tmp_path):
+    import shutil
+
+    source = tmp_path / "gateway"  # a copy: building writes build/ and egg-info next to the sources
+    shutil.copytree(ROOT / "gateway", source, ignore=shutil.ignore_patterns("__pycache__", "build", "*.egg-info"))
     target = tmp_path / "site"
     result = subprocess.run(
         [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-         "--target", str(target), str(ROOT / "gateway")],
+         "--target", str(target), str(source)],
         capture_output=True, text=True,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr

@@ -66,36 +66,29 @@ def _context(instrument, current, **forms) -> dict:
 @login_required
 @require_POST
 def window_add(request: HttpRequest, code: str) -> HttpResponse:
-    instrument = _instrument(request, code)
-    current = get_object_or_404(BookingPolicy, instrument=instrument)
-    form = OpeningWindowForm(request.POST)
-    if form.is_valid():
-        try:
-            policies.opening_window_add(policy=current, by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            for field, errors in error.error_dict.items():
-                form.add_error(field, errors)
-    if form.errors:
-        return render(request, "booking/policy.html", _context(instrument, current, window_form=form), status=400)
-    messages.success(request, _("Opening hours added."))
-    return redirect("booking:policy", code=code)
+    return _add(request, code, OpeningWindowForm, policies.opening_window_add, "window_form", _("Opening hours added."))
 
 
 @login_required
 @require_POST
 def closure_add(request: HttpRequest, code: str) -> HttpResponse:
+    return _add(request, code, ClosureForm, policies.closure_add, "closure_form", _("Closure added."))
+
+
+def _add(request: HttpRequest, code: str, form_class, service, form_name: str, done: str) -> HttpResponse:
+    """Add an opening window or a closure through `service`; errors show on the form."""
     instrument = _instrument(request, code)
     current = get_object_or_404(BookingPolicy, instrument=instrument)
-    form = ClosureForm(request.POST)
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            policies.closure_add(policy=current, by=request.user, **form.cleaned_data)
+            service(policy=current, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             for field, errors in error.error_dict.items():
                 form.add_error(field, errors)
     if form.errors:
-        return render(request, "booking/policy.html", _context(instrument, current, closure_form=form), status=400)
-    messages.success(request, _("Closure added."))
+        return render(request, "booking/policy.html", _context(instrument, current, **{form_name: form}), status=400)
+    messages.success(request, done)
     return redirect("booking:policy", code=code)
 
 

@@ -6,6 +6,7 @@ from booking.models import BookingPolicy
 from instruments.extensions import Link
 from instruments.models import Instrument
 from instruments.permissions import can_edit_instrument
+from telemetry.selectors import can_watch_lab
 
 
 def booking_links(request: HttpRequest, instrument: Instrument) -> list[Link]:
@@ -18,4 +19,6 @@ def booking_links(request: HttpRequest, instrument: Instrument) -> list[Link]:
         links.append((_("Calendar"), reverse("booking:calendar", args=[instrument.code]), ""))
     if can_edit_instrument(request.user, instrument):
         links.append((_("Booking rules"), reverse("booking:policy", args=[instrument.code]), ""))
+    if request.user.is_authenticated and can_watch_lab(request.user, instrument.lab):
+        links.append((_("Measured use"), reverse("booking:usage", args=[instrument.code]), ""))
     return links

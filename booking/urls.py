@@ -6,6 +6,7 @@ app_name = "booking"
 urlpatterns = [
     path("instruments/<slug:code>/book/", views.book, name="book"),
     path("instruments/<slug:code>/calendar/", calendar_views.calendar, name="calendar"),
+    path("instruments/<slug:code>/usage/", views.usage, name="usage"),
     path("instruments/<slug:code>/booking-rules/", policy_views.policy, name="policy"),
     path("instruments/<slug:code>/booking-rules/hours/", policy_views.window_add, name="window-add"),
     path("instruments/<slug:code>/booking-rules/closures/", policy_views.closure_add, name="closure-add"),

@@ -16,8 +16,10 @@ from booking import selectors, services
 from booking.forms import CancelForm, RejectForm, ReservationForm
 from booking.models import Notification
 from booking.notifications import notification_mark_read
+from booking.usage import gaps, sessions_with_bookings
 from instruments.models import Instrument
 from instruments.permissions import managed_labs
+from telemetry.selectors import can_watch_lab
 
 
 @login_required
@@ -132,3 +134,20 @@ def notifications(request: HttpRequest) -> HttpResponse:
         notification_mark_read(user=request.user)
         return redirect("booking:notifications")
     return render(request, "booking/notifications.html", {"items": items})
+
+
+@login_required
+def usage(request: HttpRequest, code: str) -> HttpResponse:
+    """Measured use of an instrument: sessions with their bookings, unbooked use, silence."""
+    instrument = get_object_or_404(Instrument.objects.select_related("lab__institution__region"), code=code)
+    if not can_watch_lab(request.user, instrument.lab):
+        raise PermissionDenied(_("Only the lab's managers and the regulators of its region see its measured use."))
+    end = timezone.now()
+    days = request.GET.get("days", "7")
+    start = end - dt.timedelta(days=min(int(days), 62) if days.isdigit() and int(days) > 0 else 7)
+    uses = sessions_with_bookings(instrument, start, end)
+    return render(request, "booking/usage.html", {
+        "instrument": instrument, "uses": uses, "gaps": gaps(instrument, start, end), "start": start, "end": end,
+        "booked": sum(p.minutes for u in uses for p in u.pieces if p.reservation) / 60,
+        "unbooked": sum(u.unbooked_minutes for u in uses) / 60,
+    })  # fmt: skip

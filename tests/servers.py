@@ -182,10 +182,11 @@ class MosquittoServer(_ProcessServer):
 
     password_file: Path | None = None
     acl_file: Path | None = None
+    tls: tuple[Path, Path, Path] | None = None  # (CA, certificate, key): the listener speaks TLS only
 
     @property
     def url(self) -> str:
-        return f"mqtt://127.0.0.1:{self.port}"
+        return f"{'mqtts' if self.tls else 'mqtt'}://127.0.0.1:{self.port}"
 
     def start(self) -> "MosquittoServer":
         binary = find_binary("mosquitto", "/usr/sbin/mosquitto")
@@ -208,6 +209,9 @@ class MosquittoServer(_ProcessServer):
         )
         lines = [line for line in SHIPPED_MOSQUITTO_CONF.read_text().splitlines() if not line.startswith(replaced)]
         lines += [f"listener {self.port} 127.0.0.1", f"persistence_location {self.directory}/"]
+        if self.tls:
+            ca, cert, key = self.tls
+            lines += [f"cafile {ca}", f"certfile {cert}", f"keyfile {key}"]
         if os.geteuid() == 0:
             lines.append("user root")  # keep access to the root-owned temporary directory
         lines.append(f"allow_anonymous {'false' if self.password_file else 'true'}")

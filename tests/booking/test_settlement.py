@@ -103,3 +103,22 @@ def test_duplicated_reports_do_not_inflate_measured_use(instrument):
     report((0, 60, "running"), (61, 62, "idle"))
     report((0, 60, "running"), (61, 62, "idle"))  # the same seqs again: repeats
     assert settled(reservation).measured_minutes == 61
+
+
+def test_each_session_is_linked_to_its_booking_or_marked_unbooked(client, instrument):
+    from django.urls import reverse
+
+    from booking.usage import sessions_with_bookings
+
+    reservation = approved(instrument)
+    report((-60, -41, "running"), (-40, -1, "idle"), (0, 150, "running"), (151, 155, "idle"))
+    (early, during) = sessions_with_bookings(instrument, START - dt.timedelta(hours=2), NOW)
+    assert [(p.reservation, round(p.minutes)) for p in early.pieces] == [(None, 20)]  # ran until the idle at -40
+    assert [(p.reservation, round(p.minutes)) for p in during.pieces] == [(reservation, 120), (None, 31)]
+    assert round(during.unbooked_minutes) == 31  # the overrun counts as unbooked use
+    url = reverse("booking:usage", args=[instrument.code])
+    client.force_login(f.lab_manager(instrument.lab))
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200 and "unbooked" in page.content.decode()
+    client.force_login(reservation.requester)
+    assert client.get(url).status_code == 403

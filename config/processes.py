@@ -30,7 +30,7 @@ def broker() -> list[str]:
 def simulated_gateways(*, credentials: str, broker_url: str, outbox_dir: str) -> list[str]:
     return [PYTHON, "-m", "gateway", "simulate", "--credentials", credentials, "--broker", broker_url,
             "--outbox-dir", outbox_dir, "--gateways", "4", "--instruments", "6", "--heartbeat", "30",
-            "--run-minutes", "6", "--idle-minutes", "4"]  # fmt: skip
+            "--run-minutes", "6", "--idle-minutes", "4", "--day", "0-24"]  # fmt: skip
 
 
 def local(command: list[str]) -> list[str]:

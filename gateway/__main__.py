@@ -27,6 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     sim.add_argument("--outbox-dir", type=Path, help="where the outboxes live (kept across runs: seq continues)")
     sim.add_argument("--run-minutes", type=float, default=90, help="mean length of a running spell")
     sim.add_argument("--idle-minutes", type=float, default=40, help="mean length of an idle spell")
+    sim.add_argument("--day", default="8.5-19", help="working hours (local, UTC+8), e.g. 8.5-19; 0-24 for all day")
     parser.add_argument("--log-level", default="INFO")
     args = parser.parse_args(argv)
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -41,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
             heartbeat_seconds=args.heartbeat,
             run_minutes=args.run_minutes,
             idle_minutes=args.idle_minutes,
+            day=tuple(float(h) for h in args.day.split("-", 1)),
         )
         return 0
     try:

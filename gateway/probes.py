@@ -77,7 +77,12 @@ class SimulatedProbe(Probe):
         if not self.day_start <= hour < self.day_end:
             self.state, self.until = "off", 0.0
             return Reading("off", {"power_w": 0.0})
-        if now >= self.until:
+        if self.until == 0.0:  # the first reading of the day: anywhere in the pattern
+            running_share = self.run_minutes / (self.run_minutes + self.idle_minutes)
+            self.state = "running" if self.random.random() < running_share else "idle"
+            mean = self.run_minutes if self.state == "running" else self.idle_minutes
+            self.until = now + 60 * self.random.uniform(0, 2 * mean)
+        elif now >= self.until:
             if self.state == "running":
                 self.state = "fault" if self.random.random() < 0.02 else "idle"
                 mean = self.idle_minutes

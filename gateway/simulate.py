@@ -27,6 +27,7 @@ def agents(
     heartbeat_seconds: float = 60,
     run_minutes: float = 90,
     idle_minutes: float = 40,
+    day: tuple[float, float] = (8.5, 19.0),
 ) -> list[Agent]:
     host, port, tls = broker_address(broker)
     entries = json.loads(credentials.read_text())[:gateways]
@@ -35,7 +36,16 @@ def agents(
     made = []
     for n, entry in enumerate(entries):
         watched = [
-            Watched(code, SimulatedProbe(seed=n * 1000 + i, run_minutes=run_minutes, idle_minutes=idle_minutes))
+            Watched(
+                code,
+                SimulatedProbe(
+                    seed=n * 1000 + i,
+                    run_minutes=run_minutes,
+                    idle_minutes=idle_minutes,
+                    day_start=day[0],
+                    day_end=day[1],
+                ),
+            )
             for i, code in enumerate(entry["instruments"][:instruments])
         ]
         made.append(

@@ -128,20 +128,18 @@ class ReservationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @extend_schema(request=ReasonSerializer, responses=ReservationSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
-        reason = ReasonSerializer(data=request.data)
-        reason.is_valid(raise_exception=True)
-        reservation = services.reservation_reject(
-            reservation=self.get_object(), by=request.user, reason=reason.validated_data["reason"]
-        )
-        return Response(self._out(reservation))
+        return self._with_reason(services.reservation_reject)
 
     @extend_schema(request=ReasonSerializer, responses=ReservationSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        reason = ReasonSerializer(data=request.data)
+        return self._with_reason(services.reservation_cancel)
+
+    def _with_reason(self, change) -> Response:
+        reason = ReasonSerializer(data=self.request.data)
         reason.is_valid(raise_exception=True)
-        reservation = services.reservation_cancel(
-            reservation=self.get_object(), by=request.user, reason=reason.validated_data["reason"]
+        reservation = change(
+            reservation=self.get_object(), by=self.request.user, reason=reason.validated_data["reason"]
         )
         return Response(self._out(reservation))
 

@@ -4,6 +4,7 @@ import random
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from functools import cache
 
 from django.contrib.auth.hashers import make_password
 from django.core.files.base import ContentFile
@@ -79,11 +80,10 @@ def seed_catalog(*, rng: random.Random) -> None:
         _user(username, role=User.Role.REGULATOR, organization=agency, name=name_zh)
 
 
-def _password_hash(cache: dict = {}) -> str:  # noqa: B006 - a deliberate per-process cache
+@cache
+def _password_hash() -> str:
     # Hashing is slow on purpose; every demo account shares the password, so hash it once.
-    if "hash" not in cache:
-        cache["hash"] = make_password(PASSWORD)
-    return cache["hash"]
+    return make_password(PASSWORD)
 
 
 def _user(username: str, *, role: str, organization: Organization | None, name: str) -> User:

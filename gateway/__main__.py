@@ -63,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
         heartbeat_seconds=settings.heartbeat_seconds,
         sample_seconds=settings.sample_seconds,
         batch_size=settings.batch_size,
+        server_ack=settings.server_ack,
+        ack_timeout=settings.ack_timeout_seconds,
     )
     stopping = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

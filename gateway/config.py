@@ -30,6 +30,8 @@ class Config:
     heartbeat_seconds: float = 60
     sample_seconds: float = 5
     batch_size: int = 200
+    server_ack: bool = True
+    ack_timeout_seconds: float = 30
     instruments: list[InstrumentConfig] = field(default_factory=list)
 
 
@@ -68,6 +70,8 @@ def load(path: Path) -> Config:
             heartbeat_seconds=float(gw.get("heartbeat_seconds", 60)),
             sample_seconds=float(gw.get("sample_seconds", 5)),
             batch_size=int(gw.get("batch_size", 200)),
+            server_ack=bool(gw.get("server_ack", True)),
+            ack_timeout_seconds=float(gw.get("ack_timeout_seconds", 30)),
             instruments=instruments,
         )
     except KeyError as missing:

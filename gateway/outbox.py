@@ -1,5 +1,6 @@
 """The agent's durable outbox: every event is on disk before it is published, and
-leaves only when the broker has acknowledged it.
+leaves only when the server has acknowledged it (or, for a server without
+acknowledgements, the broker).
 
 `seq` is SQLite's AUTOINCREMENT key: strictly increasing, never reused, and kept
 across restarts (sqlite_sequence), as the MQTT v1 contract requires.
@@ -96,14 +97,51 @@ class Outbox:
             removed = self._db.execute("DELETE FROM events WHERE seq BETWEEN ? AND ?", (min(seqs), max(seqs))).rowcount
             self._count -= removed
 
+    def remove_through(self, seq: int) -> int:
+        """Forget every event up to `seq`: the server has committed them."""
+        with self._lock:
+            removed = self._db.execute("DELETE FROM events WHERE seq <= ?", (seq,)).rowcount
+            self._count -= removed
+            return removed
+
+    def count_through(self, seq: int) -> int:
+        """How many events up to `seq` are still here."""
+        with self._lock:
+            return self._db.execute("SELECT count(*) FROM events WHERE seq <= ?", (seq,)).fetchone()[0]
+
+    def last_seq(self) -> int:
+        """The highest seq this outbox has given, even if the event has left."""
+        with self._lock:
+            row = self._db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'events'").fetchone()
+            return row[0] if row else 0
+
+    def renumber_after(self, seq: int) -> None:
+        """Move every event above `seq`, keeping their order, and continue from there (the
+        server has seqs up to `seq` from an earlier outbox of this gateway)."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                # Adding `seq` keeps seqs unique all along: every new one is above `seq`,
+                # and every old one below it.
+                self._db.execute("UPDATE events SET seq = seq + ?", (seq,))
+                top = self._db.execute("SELECT max(seq) FROM events").fetchone()[0]
+                self._continue_after(top or seq)
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
     def continue_after(self, seq: int) -> None:
         """Make the next seq larger than `seq` (events of this gateway stored elsewhere)."""
         with self._lock:
-            current = self._db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'events'").fetchone()
-            if current is None:
-                self._db.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('events', ?)", (seq,))
-            elif current[0] < seq:
-                self._db.execute("UPDATE sqlite_sequence SET seq = ? WHERE name = 'events'", (seq,))
+            self._continue_after(seq)
+
+    def _continue_after(self, seq: int) -> None:
+        current = self._db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'events'").fetchone()
+        if current is None:
+            self._db.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('events', ?)", (seq,))
+        elif current[0] < seq:
+            self._db.execute("UPDATE sqlite_sequence SET seq = ? WHERE name = 'events'", (seq,))
 
     def stats(self) -> dict:
         with self._lock:

@@ -3,11 +3,21 @@
 Pure Python (standard library only): the agent on a lab gateway and the server's
 ingest worker both import it. See docs/telemetry.md and docs/mqtt-v1.schema.json.
 
-    topic    commons/v1/gw/{gateway_id}/events       (events, QoS 1)
+    topic    commons/v1/gw/{gateway_id}/events       (events, QoS 1; agent → server)
              commons/v1/gw/{gateway_id}/status       (retained; the last will says offline)
-    payload  {"v": 1, "gateway": "<gateway_id>",
+             commons/v1/gw/{gateway_id}/ack          (retained, QoS 1; server → agent)
+    payload  {"v": 1, "gateway": "<gateway_id>", "after": 40,
               "events": [{"seq": 41, "instrument": "<code>", "ts": "2026-11-24T09:30:00.123+08:00",
                           "state": "running", "power_w": 812.5}, ...]}
+    ack      {"v": 1, "seq": 41}
+
+End-to-end acknowledgement: `after` (optional) vouches that the agent holds no event with a
+seq between `after` and the message's first event other than those in the message (the
+rest were acknowledged by the server or dropped by a full outbox). From these ranges the
+server knows the highest seq below which it has committed everything, and publishes it on
+the ack topic after each commit; the agent deletes its outbox up to it and re-sends what
+stays unacknowledged. A message without `after` (an older agent) is stored the same way
+and simply moves no acknowledgement.
 """
 
 from __future__ import annotations
@@ -22,13 +32,18 @@ VERSION = 1
 TOPIC_PREFIX = "commons/v1/gw/"
 EVENTS_TOPIC = TOPIC_PREFIX + "{gateway}/events"
 STATUS_TOPIC = TOPIC_PREFIX + "{gateway}/status"
+ACK_TOPIC = TOPIC_PREFIX + "{gateway}/ack"
 EVENTS_SUBSCRIPTION = TOPIC_PREFIX + "+/events"
 STATUS_SUBSCRIPTION = TOPIC_PREFIX + "+/status"
+ACK_SUBSCRIPTION = TOPIC_PREFIX + "+/ack"
 
 MAX_PAYLOAD_BYTES = 256 * 1024
 MAX_EVENTS = 5000
 MAX_READINGS = 16
 MAX_SEQ = 2**63 - 1
+MAX_STATUS_BYTES = 4096
+MAX_STATUS_FIGURE = 2**53  # counts of events; JSON numbers are exact up to here
+STATUS_FIGURES = ("pending", "dropped", "capacity")
 STATES = ("off", "idle", "running", "fault")
 DEFAULT_MAX_FUTURE = dt.timedelta(minutes=5)
 DEFAULT_MAX_AGE = dt.timedelta(days=7)
@@ -56,6 +71,11 @@ TS_TOO_OLD = "ts_too_old"
 BAD_STATE = "bad_state"
 BAD_READING = "bad_reading"
 DUPLICATE_SEQ = "duplicate_seq_in_message"
+BAD_AFTER = "bad_after"
+NOT_FINITE = "not_finite"
+CONTROL_CHARACTER = "control_character"
+TOO_DEEP = "too_deep"
+BAD_STATUS = "bad_status"
 REASONS = (
     TOO_LARGE,
     NOT_UTF8,
@@ -73,6 +93,11 @@ REASONS = (
     BAD_STATE,
     BAD_READING,
     DUPLICATE_SEQ,
+    BAD_AFTER,
+    NOT_FINITE,
+    CONTROL_CHARACTER,
+    TOO_DEEP,
+    BAD_STATUS,
 )
 
 
@@ -106,6 +131,13 @@ class Batch:
     gateway: str
     events: list[Event]
     rejections: list[Rejection]
+    after: int | None = None  # the agent's vouched start of this message's seq range
+    last: int | None = None  # the highest seq in the message, stored or rejected
+
+    @property
+    def seq_range(self) -> tuple[int, int] | None:
+        """(after, last]: every seq in it is accounted for once this message is stored."""
+        return None if self.after is None or self.last is None else (self.after, self.last)
 
 
 class MessageRejected(Exception):
@@ -122,6 +154,10 @@ def events_topic(gateway: str) -> str:
 
 def status_topic(gateway: str) -> str:
     return STATUS_TOPIC.format(gateway=gateway)
+
+
+def ack_topic(gateway: str) -> str:
+    return ACK_TOPIC.format(gateway=gateway)
 
 
 def gateway_of(topic: str, kind: str = "events") -> str:
@@ -150,9 +186,12 @@ def parse_ts(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text if "t" not in text else text.replace("t", "T"))
 
 
-def encode(gateway: str, events: list[Event]) -> bytes:
-    """A payload for the events topic."""
-    body = {"v": VERSION, "gateway": gateway, "events": [event.to_json() for event in events]}
+def encode(gateway: str, events: list[Event], *, after: int | None = None) -> bytes:
+    """A payload for the events topic; `after` as the module docstring says."""
+    body: dict = {"v": VERSION, "gateway": gateway}
+    if after is not None:
+        body["after"] = after
+    body["events"] = [event.to_json() for event in events]
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
 
 
@@ -202,7 +241,20 @@ def decode(
             continue
         seen.add(event.seq)
         events.append(event)
-    return Batch(gateway=gateway, events=events, rejections=rejections)
+    seqs = [e.seq for e in events] + [r.seq for r in rejections if r.seq is not None]
+    after = _after(body, min(seqs, default=None))
+    return Batch(gateway=gateway, events=events, rejections=rejections, after=after, last=max(seqs, default=None))
+
+
+def _after(body: dict, first: int | None) -> int | None:
+    after = body.get("after")
+    if after is None:
+        return None
+    if not isinstance(after, int) or isinstance(after, bool) or not 0 <= after <= MAX_SEQ:
+        raise MessageRejected(BAD_AFTER, f"after must be a seq or 0, not {str(after)[:30]!r}")
+    if first is not None and after >= first:
+        raise MessageRejected(BAD_AFTER, f"after ({after}) must be below the message's first seq ({first})")
+    return after
 
 
 _CODES: set[str] = set()
@@ -264,12 +316,76 @@ def status_payload(online: bool, **details) -> bytes:
 
 
 def decode_status(payload: bytes) -> dict:
-    if len(payload) > 4096:
-        raise MessageRejected(TOO_LARGE, "status payload over 4 KiB")
-    try:
-        body = json.loads(payload)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise MessageRejected(NOT_JSON, str(error)[:200]) from None
+    """A status message, validated and normalized to `online` and the known outbox figures
+    (non-negative integers); other keys are ignored, but nothing hostile passes: no NaN or
+    infinity, no control characters, no deep nesting."""
+    body = _strict_json(payload, MAX_STATUS_BYTES)
     if not isinstance(body, dict) or not isinstance(body.get("online"), bool):
         raise MessageRejected(BAD_SHAPE, "status must be an object with a boolean 'online'")
+    if body.get("v", VERSION) != VERSION or isinstance(body.get("v"), bool):
+        raise MessageRejected(BAD_VERSION, f"v must be {VERSION}, not {str(body.get('v'))[:20]!r}")
+    status = {"online": body["online"]}
+    for name in STATUS_FIGURES:
+        value = body.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_STATUS_FIGURE:
+            raise MessageRejected(BAD_STATUS, f"{name} must be a whole number from 0 to 2^53, not {str(value)[:30]!r}")
+        status[name] = value
+    return status
+
+
+def ack_payload(seq: int) -> bytes:
+    """The server's acknowledgement: every event of the gateway up to `seq` is committed."""
+    return json.dumps({"v": VERSION, "seq": seq}, separators=(",", ":")).encode()
+
+
+def decode_ack(payload: bytes) -> int:
+    body = _strict_json(payload, MAX_STATUS_BYTES)
+    seq = body.get("seq") if isinstance(body, dict) else None
+    if not isinstance(body, dict) or body.get("v") != VERSION or isinstance(body.get("v"), bool):
+        raise MessageRejected(BAD_SHAPE, "an ack is an object with v 1 and a seq")
+    if not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq <= MAX_SEQ:
+        raise MessageRejected(BAD_SEQ, f"ack seq must be a whole number, not {str(seq)[:30]!r}")
+    return seq
+
+
+MAX_DEPTH = 8
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _not_finite(name: str):
+    raise MessageRejected(NOT_FINITE, f"{name} is not a JSON number")
+
+
+def _strict_json(payload: bytes, limit: int):
+    """JSON that PostgreSQL's jsonb and a person can both take: no NaN or infinities, no
+    control characters in any string, nesting at most MAX_DEPTH deep."""
+    if len(payload) > limit:
+        raise MessageRejected(TOO_LARGE, f"{len(payload)} bytes; at most {limit}")
+    try:
+        body = json.loads(payload, parse_constant=_not_finite)
+    except MessageRejected:
+        raise
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:
+        raise MessageRejected(NOT_JSON, str(error)[:200]) from None
+    _check_tree(body, 0)
     return body
+
+
+def _check_tree(value, depth: int) -> None:
+    if depth > MAX_DEPTH:
+        raise MessageRejected(TOO_DEEP, f"nested more than {MAX_DEPTH} levels deep")
+    if isinstance(value, str):
+        if CONTROL.search(value):
+            raise MessageRejected(CONTROL_CHARACTER, f"a string holds a control character: {value[:40]!r}")
+    elif isinstance(value, float):
+        if not math.isfinite(value):  # 1e999 parses as infinity
+            raise MessageRejected(NOT_FINITE, "a number is out of range")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_tree(key, depth + 1)
+            _check_tree(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _check_tree(item, depth + 1)

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from telemetry.models import (
+    Acknowledged,
     Binding,
     Counter,
     DeadLetter,
@@ -46,6 +47,19 @@ class DeadLetterAdmin(admin.ModelAdmin):
 @admin.register(Counter)
 class CounterAdmin(admin.ModelAdmin):
     list_display = ["name", "value", "updated_at"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Acknowledged)
+class AcknowledgedAdmin(admin.ModelAdmin):
+    """Written only by the ingest worker: what it has told each gateway it may forget."""
+
+    list_display = ["gateway", "seq", "updated_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False

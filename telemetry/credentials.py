@@ -45,16 +45,19 @@ def password_lines(users: dict[str, str]) -> str:
 
 def acl_text(ingest_user: str) -> str:
     """Gateways publish only under their own topics (%u is the user name, which is the
-    gateway id); the ingest worker reads them all."""
+    gateway id) and read only their own acknowledgements; the ingest worker reads all
+    their topics and writes the acknowledgements."""
     prefix = protocol.TOPIC_PREFIX
     return (
         "# Written by manage.py write_broker_auth; changes here are overwritten.\n"
         f"user {ingest_user}\n"
         f"topic read {protocol.EVENTS_SUBSCRIPTION}\n"
         f"topic read {protocol.STATUS_SUBSCRIPTION}\n"
+        f"topic write {protocol.ACK_SUBSCRIPTION}\n"
         "\n"
         f"pattern write {prefix}%u/events\n"
         f"pattern write {prefix}%u/status\n"
+        f"pattern read {prefix}%u/ack\n"
     )
 
 

@@ -4,6 +4,11 @@ transaction, so that the worker acknowledges to the broker only what is committe
 On PostgreSQL the events go in by COPY into a staging table and one
 INSERT … ON CONFLICT DO NOTHING RETURNING, which tells new events from repeats of
 (gateway, seq). On SQLite the same statement runs row by row.
+
+The same transaction moves each gateway's end-to-end acknowledgement (`Acknowledged`),
+which the worker publishes to the agent after the commit. A message that the database
+refuses cannot hold up the others: the batch is stored again message by message, and
+the one that fails becomes a dead letter (see `write_isolating`).
 """
 
 import datetime as dt
@@ -14,16 +19,20 @@ from dataclasses import dataclass, field
 
 import orjson
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F
 
 from gateway import protocol
 from telemetry import sessions
-from telemetry.models import Counter, DeadLetter, Event, Gateway, GatewayStatus
+from telemetry.models import Acknowledged, Counter, DeadLetter, Event, Gateway, GatewayStatus
 
 log = logging.getLogger("telemetry.ingest")
 UNKNOWN_GATEWAY, GATEWAY_REVOKED, NOT_BOUND = "unknown_gateway", "gateway_revoked", "not_bound"
 SEQ_REUSED = "seq_reused"
+UNSTORABLE = "unstorable"
+# The database is away or busy: keep the batch unacknowledged and try again.
+TRANSIENT = (OperationalError, InterfaceError)
+MAX_WAITING_RANGES = 1000
 SEQ_REUSED_DETAIL = (
     "this seq was stored before with another instrument, time or state: the agent's outbox was reset, "
     "so seq no longer identifies its events; give the gateway a new outbox that continues after the last seq"
@@ -45,6 +54,15 @@ class Result:
     rejected: Tally = field(default_factory=Tally)
     instruments: set[int] = field(default_factory=set)
     gateways: set[int] = field(default_factory=set)
+    acks: dict[str, int] = field(default_factory=dict)  # gateway id → committed through seq
+
+    def add(self, other: "Result") -> None:
+        self.stored += other.stored
+        self.duplicates += other.duplicates
+        self.rejected.update(other.rejected)
+        self.instruments |= other.instruments
+        self.gateways |= other.gateways
+        self.acks.update(other.acks)
 
 
 @dataclass
@@ -84,11 +102,12 @@ class Directory:
 class Prepared:
     """A batch checked and turned into rows, ready to be written."""
 
-    messages: int
+    messages: list[Message]
     rows: list[tuple] = field(default_factory=list)
     letters: list[DeadLetter] = field(default_factory=list)
     statuses: list[Message] = field(default_factory=list)
     gateways: set[int] = field(default_factory=set)
+    ranges: list[tuple[int, str, int, int]] = field(default_factory=list)  # (gateway pk, id, after, last)
 
 
 def store(messages: list[Message], directory: Directory, now: dt.datetime) -> Result:
@@ -98,7 +117,7 @@ def store(messages: list[Message], directory: Directory, now: dt.datetime) -> Re
 
 def prepare(messages: list[Message], directory: Directory, now: dt.datetime) -> Prepared:
     """Decode and check every message; no database writes."""
-    prepared = Prepared(messages=len(messages))
+    prepared = Prepared(messages=messages)
     rows, letters = prepared.rows, prepared.letters
     window = {"max_future": dt.timedelta(seconds=settings.TELEMETRY_MAX_FUTURE_SECONDS),
               "max_age": dt.timedelta(days=settings.TELEMETRY_MAX_AGE_DAYS)}  # fmt: skip
@@ -132,7 +151,43 @@ def prepare(messages: list[Message], directory: Directory, now: dt.datetime) -> 
             rows.append((gateway.pk, event.seq, instrument_id, event.ts, event.state, power, extra,
                          message.received_at, batch.gateway))  # fmt: skip
         prepared.gateways.add(gateway.pk)
+        if batch.seq_range is not None:
+            prepared.ranges.append((gateway.pk, batch.gateway, *batch.seq_range))
     return prepared
+
+
+def write_isolating(prepared: Prepared, directory: Directory, now: dt.datetime) -> Result:
+    """`write`, unless the database refuses something in the batch for a reason other than
+    being away: then each message is stored on its own, and a message that still fails is
+    kept as a dead letter (whole, for replay) and counted, so that it cannot stop ingest for
+    every gateway. Its events' acknowledgement does not move: the agent keeps them and
+    re-sends them later, so a fix on the server recovers them."""
+    try:
+        return write(prepared, directory, now)
+    except TRANSIENT:
+        raise
+    except Exception:
+        log.exception("a batch of %d messages could not be stored; storing them one by one", len(prepared.messages))
+    total = Result()
+    for message in prepared.messages:
+        try:
+            total.add(store([message], directory, now))
+        except TRANSIENT:
+            raise
+        except Exception as error:
+            log.exception("dead-lettering a message that cannot be stored (%s)", message.topic)
+            total.add(_unstorable(message, error))
+    return total
+
+
+def _unstorable(message: Message, error: Exception) -> Result:
+    letter = _letter(message, UNSTORABLE, f"{type(error).__name__}: {error}", payload=False)
+    letter.payload = message.payload  # whole (at most 256 KiB), so that it can be replayed
+    result = Result(rejected=Tally({UNSTORABLE: 1}))
+    with transaction.atomic():
+        letter.save()
+        _count([message], 0, result)
+    return result
 
 
 def write(prepared: Prepared, directory: Directory, now: dt.datetime) -> Result:
@@ -157,13 +212,15 @@ def write(prepared: Prepared, directory: Directory, now: dt.datetime) -> Result:
             result.rejected[letter.reason] += 1
         DeadLetter.objects.bulk_create(letters)
         _statuses(prepared.statuses, directory, now, result)
+        result.acks = _acknowledge(prepared.ranges, now)
         _count(prepared.messages, len(rows) + len(prepared.letters), result)
     return result
 
 
 def _letter(message: Message, reason: str, detail: str, seq: int | None = None, *, payload: bool = True) -> DeadLetter:
+    kind = "status" if message.topic.endswith("/status") else "events"
     try:
-        gateway = protocol.gateway_of(message.topic)
+        gateway = protocol.gateway_of(message.topic, kind)
     except protocol.MessageRejected:
         gateway = ""
     return DeadLetter(
@@ -247,16 +304,48 @@ def _statuses(messages: list[Message], directory: Directory, now: dt.datetime, r
             continue
         gateway = directory.get(code, now)
         if gateway is None:
+            _letter(message, UNKNOWN_GATEWAY, f"status of {code}").save()
+            result.rejected[UNKNOWN_GATEWAY] += 1
             continue
-        details = {k: v for k, v in body.items() if k in ("pending", "dropped", "capacity")}
+        details = {name: body[name] for name in protocol.STATUS_FIGURES if name in body}
         GatewayStatus.objects.update_or_create(
             gateway_id=gateway.pk, defaults={"online": body["online"], "details": details, "updated_at": now}
         )
         result.gateways.add(gateway.pk)
 
 
-def _count(messages: int, received: int, result: Result) -> None:
-    increments = {"messages": messages, "received": received, "stored": result.stored, "duplicate": result.duplicates}
+def _acknowledge(ranges: list[tuple[int, str, int, int]], now: dt.datetime) -> dict[str, int]:
+    """Move each gateway's acknowledgement over the (after, last] ranges committed now, and
+    return gateway id → the seq through which everything is committed."""
+    if not ranges:
+        return {}
+    codes = {pk: code for pk, code, _after, _last in ranges}
+    Acknowledged.objects.bulk_create(
+        [Acknowledged(gateway_id=pk, updated_at=now) for pk in codes], ignore_conflicts=True
+    )
+    # Locked in one order, so that two workers storing the same gateways wait rather than
+    # deadlock, and neither overwrites the other's ranges.
+    marks = list(Acknowledged.objects.select_for_update().filter(gateway_id__in=codes).order_by("gateway_id"))
+    for mark in marks:
+        waiting = sorted([*map(tuple, mark.ranges), *((a, b) for pk, _c, a, b in ranges if pk == mark.gateway_id)])
+        kept = []
+        for after, last in waiting:
+            if after <= mark.seq:
+                mark.seq = max(mark.seq, last)
+            elif last > mark.seq:
+                kept.append([after, last])
+        mark.ranges, mark.updated_at = kept[:MAX_WAITING_RANGES], now  # past that, the agent re-sends
+    Acknowledged.objects.bulk_update(marks, ["seq", "ranges", "updated_at"])
+    return {codes[mark.gateway_id]: mark.seq for mark in marks}
+
+
+def _count(messages: list[Message], received: int, result: Result) -> None:
+    increments = {
+        "messages": len(messages),
+        "received": received,
+        "stored": result.stored,
+        "duplicate": result.duplicates,
+    }
     increments.update({f"rejected:{reason}": n for reason, n in result.rejected.items()})
     for name, value in increments.items():
         if value and not Counter.objects.filter(name=name).update(value=F("value") + value):

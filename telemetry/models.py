@@ -181,3 +181,18 @@ class GatewayStatus(models.Model):
 
     def __str__(self) -> str:
         return f"{self.gateway_id}: {'online' if self.online else 'offline'}"
+
+
+class Acknowledged(models.Model):
+    """How far the server has committed a gateway's events: every seq up to `seq` is
+    stored or dead-lettered. `ranges` holds committed (after, last] ranges above it that
+    wait for a gap to fill (a message lost by the broker, or committed out of order by
+    another worker); the agent re-sends the gap and the ranges then merge."""
+
+    gateway = models.OneToOneField(Gateway, models.CASCADE, primary_key=True, related_name="acknowledged")
+    seq = models.BigIntegerField(default=0)
+    ranges = models.JSONField(default=list)
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.gateway_id} through {self.seq}"

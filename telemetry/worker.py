@@ -7,7 +7,16 @@ acknowledgement). Checking the next batch while the database writes this one kee
 both the Python side and the database busy. A worker killed
 mid-batch has committed and acknowledged nothing of it: the broker keeps the session
 (clean start off, session expiry) and delivers the batch again, and (gateway, seq)
-keeps repeats out. Several workers share the load through one shared subscription.
+keeps repeats out.
+
+After each commit the worker publishes, for each gateway in the batch, the seq through
+which everything is committed (retained, QoS 1, on the gateway's ack topic); the agent
+deletes its outbox only up to there. So whatever the broker loses — Mosquitto 2.0 forgets
+shared subscriptions when it restarts, and drops what arrives for them until the worker
+subscribes again — the agent still has and re-sends.
+
+Several workers share the load through one shared subscription, made again on every
+connect (never trusting the broker to have kept it).
 """
 
 import logging
@@ -27,7 +36,7 @@ from paho.mqtt.properties import Properties
 
 from gateway import protocol
 from telemetry import live
-from telemetry.ingest import Directory, Message, prepare, write
+from telemetry.ingest import Directory, Message, prepare, write_isolating
 
 log = logging.getLogger("telemetry.worker")
 SHARE_GROUP = "ingest"
@@ -131,10 +140,10 @@ class Worker:
             while True:
                 try:
                     close_old_connections()
-                    result = write(prepared, self.directory, now)
+                    result = write_isolating(prepared, self.directory, now)
                     break
                 except Exception:
-                    # Nothing was committed: keep the messages unacknowledged and try again,
+                    # The database is away: keep the messages unacknowledged and try again,
                     # rather than acknowledge what is not stored.
                     log.exception("storing a batch of %d messages failed; retrying", len(batch))
                     if self._stop.is_set():
@@ -142,6 +151,8 @@ class Worker:
                     time.sleep(2)
             for message in batch:
                 self.client.ack(message.mid, message.qos)
+            for gateway, seq in result.acks.items():
+                self.client.publish(protocol.ack_topic(gateway), protocol.ack_payload(seq), qos=1, retain=True)
             log.debug("batch of %d: %d stored, %d repeats, rejected %s (%.3f s)", len(batch), result.stored,
                       result.duplicates, dict(result.rejected), (timezone.now() - now).total_seconds())  # fmt: skip
             live.telemetry_changed(result.instruments, result.gateways, local_only_ok=False)

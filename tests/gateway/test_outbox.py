@@ -51,3 +51,20 @@ def test_full_of_changes_drops_the_oldest(tmp_path):
     seqs = add(outbox, 12)
     kept = [e.seq for e in outbox.take(after=0, limit=100)]
     assert kept == seqs[2:] and outbox.stats()["dropped"] == 2
+
+
+def test_the_servers_acknowledgement_removes_up_to_its_seq(tmp_path):
+    outbox = Outbox(tmp_path / "o.sqlite3")
+    seqs = add(outbox, 6)
+    assert outbox.count_through(seqs[3]) == 4
+    assert outbox.remove_through(seqs[3]) == 4
+    assert [e.seq for e in outbox.take(after=0, limit=10)] == seqs[4:]
+    assert outbox.stats()["pending"] == 2 and outbox.last_seq() == seqs[-1]
+
+
+def test_renumbering_moves_every_event_above_the_servers_seq_in_order(tmp_path):
+    outbox = Outbox(tmp_path / "o.sqlite3")  # a new outbox on a gateway the server knows up to seq 1000
+    add(outbox, 3)
+    outbox.renumber_after(1000)
+    assert [e.seq for e in outbox.take(after=0, limit=10)] == [1001, 1002, 1003]
+    assert add(outbox, 1) == [1004]

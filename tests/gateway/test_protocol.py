@@ -126,12 +126,14 @@ events_ish = st.fixed_dictionaries(
         "power_w": json_values,
     },
 )
+after_ish = st.one_of(st.integers(min_value=-2, max_value=2**64), st.text(max_size=5), st.booleans(), st.none())
 payloads = st.one_of(
     st.binary(max_size=300),
     json_values.map(lambda v: json.dumps(v).encode()),
     st.fixed_dictionaries(
         {"v": st.sampled_from([1, 1, 1, 2, "1", None]), "gateway": st.sampled_from(["gw-1", "gw-2", "", None]),
          "events": st.lists(st.one_of(events_ish, json_values), max_size=8)},
+        optional={"after": after_ish},
     ).map(lambda d: json.dumps(d).encode()),
 )  # fmt: skip
 
@@ -149,3 +151,92 @@ def test_generated_payloads_are_decoded_or_rejected_with_a_reason_never_crash(bo
         for e in batch.events:
             assert 0 < e.seq <= p.MAX_SEQ and e.state in p.STATES and e.ts.tzinfo is not None
             assert NOW - p.DEFAULT_MAX_AGE <= e.ts <= NOW + p.DEFAULT_MAX_FUTURE
+            assert batch.after is None or batch.after < e.seq
+
+
+statuses = st.one_of(
+    st.binary(max_size=200),
+    json_values.map(lambda v: json.dumps(v).encode()),
+    st.fixed_dictionaries(
+        {"online": st.one_of(st.booleans(), json_values)},
+        optional={"v": st.sampled_from([1, 2, True]), "pending": json_values, "dropped": json_values,
+                  "capacity": st.integers(), "other": json_values},
+    ).map(lambda d: json.dumps(d, allow_nan=True).encode()),
+)  # fmt: skip
+
+
+@settings(max_examples=1000, deadline=None)
+@given(body=statuses)
+def test_generated_statuses_are_normalized_or_rejected_with_a_reason(body):
+    try:
+        status = p.decode_status(body)
+    except p.MessageRejected as rejected:
+        assert rejected.reason in p.REASONS  # noqa: PT017
+        return
+    assert set(status) <= {"online", *p.STATUS_FIGURES} and isinstance(status["online"], bool)
+    assert all(
+        type(status[k]) is int and 0 <= status[k] <= p.MAX_STATUS_FIGURE for k in p.STATUS_FIGURES if k in status
+    )
+
+
+# --- end-to-end acknowledgement and status --------------------------------------------------
+
+
+def test_after_gives_the_range_a_message_accounts_for():
+    batch = p.decode(TOPIC, payload(event(seq=41), event(seq=44, state="on"), after=40), now=NOW)
+    assert batch.seq_range == (40, 44)  # a rejected event is accounted for too
+    assert p.decode(TOPIC, payload(event(seq=41)), now=NOW).seq_range is None  # an older agent
+
+
+@pytest.mark.parametrize("after", [41, 50, -1, "40", True, 2**64])
+def test_a_bad_after_rejects_the_message(after):
+    with pytest.raises(p.MessageRejected) as caught:
+        p.decode(TOPIC, payload(event(seq=41), after=after), now=NOW)
+    assert caught.value.reason == p.BAD_AFTER
+
+
+def test_encode_with_after_round_trips_and_matches_the_schema():
+    events = [p.Event(seq=7, instrument="a", ts=NOW, state="off")]
+    body = p.encode("gw-1", events, after=3)
+    jsonschema.validate(json.loads(body), SCHEMA)
+    assert p.decode(TOPIC, body, now=NOW).seq_range == (3, 7)
+
+
+def test_acks_round_trip_and_match_the_schema():
+    body = p.ack_payload(1234)
+    jsonschema.validate(json.loads(body), {**SCHEMA["$defs"]["ack"], "$defs": SCHEMA["$defs"]})
+    assert p.decode_ack(body) == 1234
+    assert p.ack_topic("gw-1") == "commons/v1/gw/gw-1/ack"
+    for bad in (b"{}", b'{"v":1,"seq":-1}', b'{"v":1,"seq":"5"}', b"[]", b"nonsense"):
+        with pytest.raises(p.MessageRejected):
+            p.decode_ack(bad)
+
+
+def test_a_status_keeps_only_its_known_figures():
+    body = p.status_payload(True, pending=3, dropped=0, capacity=500000, note="agent 1.2")
+    jsonschema.validate(json.loads(body), {**SCHEMA["$defs"]["status"], "$defs": SCHEMA["$defs"]})
+    assert p.decode_status(body) == {"online": True, "pending": 3, "dropped": 0, "capacity": 500000}
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b'{"v":1,"online":true,"pending":NaN}', p.NOT_FINITE),
+        (b'{"v":1,"online":true,"pending":-Infinity}', p.NOT_FINITE),
+        (b'{"v":1,"online":true,"pending":1e999}', p.NOT_FINITE),
+        (b'{"v":1,"online":true,"note":"a\\u0000b"}', p.CONTROL_CHARACTER),
+        (b'{"v":1,"online":true,"note\\u0007":1}', p.CONTROL_CHARACTER),
+        (b'{"v":1,"online":true,"x":' + b"[" * 12 + b"]" * 12 + b"}", p.TOO_DEEP),
+        (b'{"v":1,"online":true,"x":' + b"[" * 2000 + b"]" * 2000 + b"}", p.NOT_JSON),
+        (b'{"v":1,"online":true,"pending":' + b"9" * 4000 + b"}", p.BAD_STATUS),
+        (b'{"v":1,"online":true,"pending":1.5}', p.BAD_STATUS),
+        (b'{"v":1,"online":true,"dropped":true}', p.BAD_STATUS),
+        (b'{"v":1,"online":"yes"}', p.BAD_SHAPE),
+        (b'{"v":2,"online":true}', p.BAD_VERSION),
+        (b"x" * 5000, p.TOO_LARGE),
+    ],
+)
+def test_hostile_statuses_are_rejected_with_a_reason(body, reason):
+    with pytest.raises(p.MessageRejected) as caught:
+        p.decode_status(body)
+    assert caught.value.reason == reason

@@ -78,6 +78,7 @@ class Agent:
         self.acked = 0  # the server's acknowledgement: every seq up to here is committed
         self._progress = time.monotonic()  # when the acknowledgement last moved, or sending restarted
         self._patience = ack_timeout
+        self.resends = 0  # times the unacknowledged events were sent again for want of an ack
         self._connected = False
         self.client = self._client(password, host, port, tls, ca_file)
 
@@ -163,6 +164,10 @@ class Agent:
 
     # --- publishing ---------------------------------------------------------------------
 
+    @property
+    def connected(self) -> bool:
+        return self._connected
+
     def _unsettled(self) -> bool:
         """Whether something sent is not yet acknowledged (by the server, or the broker)."""
         return bool(self._inflight) or (self.server_ack and self.outbox.count_through(self._cursor) > 0)
@@ -211,6 +216,7 @@ class Agent:
             return
         log.warning("no acknowledgement for %.0f s; sending the unacknowledged events again", now - self._progress)
         self._cursor, self._progress = 0, now
+        self.resends += 1
         self._patience = min(self._patience * 2, MAX_PATIENCE_SECONDS)
 
     def _on_ack(self, client, userdata, message) -> None:

@@ -76,3 +76,15 @@ def test_a_persistent_subscriber_gets_what_was_sent_while_it_was_away(broker):
     again = Client(broker, INGEST_USER, INGEST_PASSWORD, client_id="ingest-1", clean_start=False)
     received = sorted(int(again.receive().payload) for _ in range(20))
     assert received == list(range(20))
+
+
+@pytest.mark.django_db
+def test_a_gateway_reads_only_its_own_acknowledgements(site, broker):
+    own, spy = Client(broker, "gw-a", site.secret), Client(broker, "gw-b", site.other_secret)
+    own.subscribe(protocol.ack_topic("gw-a"))
+    spy.subscribe(protocol.ack_topic("gw-a"))  # Mosquitto grants it and filters each message
+    Client(broker, "gw-b", site.other_secret).try_publish(protocol.ack_topic("gw-a"), protocol.ack_payload(10**9))
+    server = Client(broker, INGEST_USER, INGEST_PASSWORD)
+    server.publish(protocol.ack_topic("gw-a"), protocol.ack_payload(7), retain=True)
+    assert protocol.decode_ack(own.receive().payload) == 7  # the server's, not the forged one
+    assert own.nothing(timeout=1) and spy.nothing(timeout=1)

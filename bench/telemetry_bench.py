@@ -3,10 +3,13 @@
 In one run, over the same broker and the same pre-encoded messages:
 1. baseline: a bare paho subscriber that only counts messages (QoS 1, auto-ack);
 2. the ingest worker (`manage.py ingest_telemetry`, a process of its own): publish →
-   committed row, end to end;
-3. raw binary-free COPY of the same rows into a table without constraints.
+   committed row and the gateway's end-to-end acknowledgement moved past it (every
+   message carries its `after`, as the agents send it);
+3. raw binary COPY of the same rows into a table without constraints.
+Then a gateway agent delivers a full outbox through the worker, once deleting on the
+server's acknowledgement and once (as older agents) on the broker's PUBACK.
 It prints events/s and the ratios, and the peak memory (VmHWM) of the ingest worker
-and of a gateway agent delivering a full outbox.
+and of the agent.
 
     .venv/bin/python -m bench.telemetry_bench [--events 300000] [--per-message 100]
 """
@@ -63,23 +66,34 @@ def main() -> None:
                 f"{args.instruments} instruments; Mosquitto {broker.port}, PostgreSQL {pg.port}\n"
             )
             baseline = _bare_subscriber(broker, gateways, messages, total)
-            ingest, peak = _ingest(broker, pg, gateways, messages, total)
+            worker = _start_worker(broker)
+            try:
+                ingest = _ingest(broker, gateways, messages, total)
+                acked, acked_emptied, agent_peak = _agent(broker, gateways[0], server_ack=True, base=10**7,
+                                                          instrument=0)  # fmt: skip
+                pubacked, pubacked_emptied, _ = _agent(broker, gateways[0], server_ack=False, base=2 * 10**7,
+                                                       instrument=1)  # fmt: skip
+                peak = _peak_kib(worker.pid)
+            finally:
+                worker.terminate()
+                worker.wait(30)
             copy = _raw_copy(messages)
-            agent_rate, agent_peak = _agent(broker, gateways[0])
         finally:
             broker.stop()
         print(f"{'run':<44}{'events/s':>12}{'ratio':>10}")
         for name, rate in (
             ("bare paho subscriber (counts only)", baseline),
-            ("ingest worker, publish → committed", ingest),
+            ("ingest worker, publish → committed, acked", ingest),
             ("raw COPY of the same rows", copy),
         ):
             print(f"{name:<44}{rate:>12,.0f}{rate / baseline:>10.2f}")
         print(f"\ningest / bare subscriber: {ingest / baseline:.2f}; ingest / raw COPY: {ingest / copy:.2f}")
-        print(
-            f"peak memory: ingest worker {peak / 1024:.0f} MiB; agent {agent_peak / 1024:.0f} MiB "
-            f"(delivering 50,000 queued events at {agent_rate:,.0f} events/s)"
-        )
+        print("\nan agent delivering 50,000 queued events through the worker (events/s):")
+        print(f"{'outbox deletes on':<28}{'all committed':>16}{'outbox empty':>16}")
+        print(f"{'the server ack':<28}{acked:>16,.0f}{acked_emptied:>16,.0f}")
+        print(f"{'the broker PUBACK':<28}{pubacked:>16,.0f}{pubacked_emptied:>16,.0f}")
+        print(f"committed, server ack / PUBACK: {acked / pubacked:.2f}")
+        print(f"peak memory: ingest worker {peak / 1024:.0f} MiB; agent {agent_peak / 1024:.0f} MiB")
     finally:
         pg.stop()
 
@@ -135,7 +149,7 @@ def _messages(gateways, events: int, per_message: int) -> list[tuple[str, bytes,
                     readings={"power_w": 812.5},
                 )
             )
-        out.append((code, protocol.encode(code, batch), per_message))
+        out.append((code, protocol.encode(code, batch, after=batch[0].seq - 1), per_message))
     return out
 
 
@@ -194,32 +208,32 @@ def _bare_subscriber(broker, gateways, messages, total) -> float:
     return counted["events"] / elapsed
 
 
-def _ingest(broker, pg, gateways, messages, total) -> tuple[float, int]:
-    from django.db import connection
-
-    from telemetry.models import Event
-
+def _start_worker(broker) -> subprocess.Popen:
     env = {**os.environ, "MQTT_URL": f"mqtt://ingest:{INGEST_PASSWORD}@127.0.0.1:{broker.port}"}
     worker = subprocess.Popen(
         [sys.executable, "manage.py", "ingest_telemetry", "--client-id", "ingest-bench", "--batch-size", "500"],
         cwd=ROOT,
         env=env,
     )
-    try:
-        time.sleep(3)  # connected and subscribed
-        began = time.perf_counter()
-        _publish(broker, gateways, messages)
-        while Event.objects.count() < total:
-            connection.close()
-            time.sleep(0.05)
-            if time.perf_counter() - began > 600:
-                raise RuntimeError("ingest did not finish in 10 minutes")
-        elapsed = time.perf_counter() - began
-        peak = _peak_kib(worker.pid)
-    finally:
-        worker.terminate()
-        worker.wait(30)
-    return total / elapsed, peak
+    time.sleep(3)  # connected and subscribed
+    return worker
+
+
+def _ingest(broker, gateways, messages, total) -> float:
+    from django.db import connection
+    from django.db.models import Sum
+
+    from telemetry.models import Acknowledged, Event
+
+    began = time.perf_counter()
+    _publish(broker, gateways, messages)
+    # Done when every event is stored and every gateway's acknowledgement covers its last seq.
+    while Event.objects.count() < total or (Acknowledged.objects.aggregate(s=Sum("seq"))["s"] or 0) < total:
+        connection.close()
+        time.sleep(0.05)
+        if time.perf_counter() - began > 600:
+            raise RuntimeError("ingest did not finish in 10 minutes")
+    return total / (time.perf_counter() - began)
 
 
 def _raw_copy(messages) -> float:
@@ -248,12 +262,15 @@ AGENT = """
 import datetime as dt, sys, time, pathlib, tempfile
 from gateway.agent import Agent
 from gateway.outbox import Outbox
-code, secret, port, instrument = sys.argv[1:5]
+code, secret, port, instrument, base, server_ack = sys.argv[1:7]
 outbox = Outbox(pathlib.Path(tempfile.mkdtemp()) / "o.sqlite3")
-now = dt.datetime.now(dt.UTC)
+outbox.continue_after(int(base))  # past the seqs of the runs before
+start = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=50_000)
 for n in range(50_000):
-    outbox.add(instrument, now, "running", {"power_w": 800.0})
-agent = Agent(gateway=code, password=secret, host="127.0.0.1", port=int(port), outbox=outbox, watched=[])
+    outbox.add(instrument, start + dt.timedelta(seconds=n), "running" if n // 100 % 2 else "idle", {"power_w": 800.0})
+agent = Agent(gateway=code, password=secret, host="127.0.0.1", port=int(port), outbox=outbox, watched=[],
+              server_ack=server_ack == "1")
+print("ready", flush=True)
 began = time.perf_counter()
 agent.start(sampling=False)
 while outbox.stats()["pending"]:
@@ -265,17 +282,31 @@ print(rate, peak)
 """
 
 
-def _agent(broker, gateway) -> tuple[float, int]:
+def _agent(broker, gateway, *, server_ack: bool, base: int, instrument: int) -> tuple[float, float, int]:
+    """An agent delivering 50,000 queued events (seqs above `base`) of one instrument (a
+    different one each run, so that no run's events come late to another's sessions):
+    events/s until all are committed, events/s until its outbox is empty, its peak memory."""
+    from django.db import connection
+
+    from telemetry.models import Event
+
     code, secret, instruments = gateway
-    result = subprocess.run(
-        [sys.executable, "-c", AGENT, code, secret, str(broker.port), instruments[0]],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    rate, peak = result.stdout.split()
-    return float(rate), int(peak)
+    agent = subprocess.Popen(
+        [sys.executable, "-c", AGENT, code, secret, str(broker.port), instruments[instrument], str(base),
+         "1" if server_ack else "0"],
+        cwd=ROOT, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert agent.stdout.readline().strip() == "ready"
+    began = time.perf_counter()
+    while Event.objects.filter(gateway__code=code, seq__gt=base).count() < 50_000:
+        connection.close()
+        time.sleep(0.02)
+        if time.perf_counter() - began > 300:
+            raise RuntimeError("the agent's events were not committed in 5 minutes")
+    committed = 50_000 / (time.perf_counter() - began)
+    out, _ = agent.communicate(timeout=300)
+    emptied, peak = out.split()
+    return committed, float(emptied), int(peak)
 
 
 def _peak_kib(pid: int) -> int:

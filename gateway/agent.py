@@ -70,7 +70,7 @@ class Agent:
         self.heartbeat_seconds, self.sample_seconds = heartbeat_seconds, sample_seconds
         self.batch_size, self.window = batch_size, window
         self.server_ack, self.ack_timeout = server_ack, ack_timeout
-        self.max_unacked = max_unacked or batch_size * window * 4
+        self.max_unacked = max_unacked or batch_size * window * 16
         self._stop = threading.Event()
         self._wake = threading.Condition()
         self._inflight: dict[int, list[int]] = {}  # MQTT message id → event seqs

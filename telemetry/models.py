@@ -194,5 +194,9 @@ class Acknowledged(models.Model):
     ranges = models.JSONField(default=list)
     updated_at = models.DateTimeField()
 
+    class Meta:
+        verbose_name = _("acknowledgement")
+        verbose_name_plural = _("acknowledgements")
+
     def __str__(self) -> str:
         return f"{self.gateway_id} through {self.seq}"

@@ -9,12 +9,11 @@ import threading
 import pytest
 from django.db import connection
 
-from gateway import protocol
 from gateway.agent import Agent, Watched
 from gateway.outbox import Outbox
 from telemetry.models import Counter, DeadLetter, Event
 from telemetry.worker import Worker
-from tests.mqtt import INGEST_PASSWORD, INGEST_USER, Client
+from tests.mqtt import INGEST_PASSWORD, INGEST_USER
 from tests.telemetry.conftest import wait_until
 from tests.telemetry.test_ingest import Clock, Scripted
 
@@ -43,7 +42,8 @@ class Lab:
     def _agent(self, code, secret, watched, tmp_path) -> Agent:
         agent = Agent(gateway=code, password=secret, host="127.0.0.1", port=self.broker.port,
                       outbox=Outbox(tmp_path / f"{code}.sqlite3"), watched=[Watched(c, p) for c, p in watched],
-                      heartbeat_seconds=60, sample_seconds=3600, batch_size=5, ack_timeout=1, clock=self.clock)  # fmt: skip
+                      heartbeat_seconds=60, sample_seconds=3600, batch_size=5, ack_timeout=1,
+                      clock=self.clock)  # fmt: skip
         agent.client.reconnect_delay_set(1, 2)
         return agent
 

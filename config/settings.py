@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "instruments",
     "telemetry",
     "booking",
+    "openness",
 ]
 
 MIDDLEWARE = [
@@ -187,6 +188,10 @@ IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
 
 # Instruments worth at least this much (CNY) must be open and are scored.
 OPENNESS_THRESHOLD_CNY: Decimal = env_decimal("OPENNESS_THRESHOLD_CNY", "500000")
+# Reference (定额) machine hours a year, pro-rated for shorter periods: the Ministry of
+# Education's figures for general-purpose (通用) and special-purpose (专用) instruments.
+OPENNESS_REFERENCE_HOURS_GENERAL = env_int("OPENNESS_REFERENCE_HOURS_GENERAL", 1400, minimum=1)
+OPENNESS_REFERENCE_HOURS_SPECIAL = env_int("OPENNESS_REFERENCE_HOURS_SPECIAL", 800, minimum=1)
 
 # Booking: the rules object (swappable) and when reminders go out.
 BOOKING_RULES = env_str("BOOKING_RULES", "booking.policy.BookingRules")

@@ -10,6 +10,7 @@ from accounts import views as account_views
 from booking import api as booking_api
 from instruments import views as instrument_views
 from instruments.api import InstrumentViewSet
+from openness import api as openness_api
 
 router = DefaultRouter()
 router.register("instruments", InstrumentViewSet, basename="instrument")
@@ -29,6 +30,8 @@ urlpatterns = [
     path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
     path("api/v1/instruments/<int:pk>/availability/", booking_api.AvailabilityView.as_view(), name="api-availability"),
     path("api/v1/availability/", booking_api.FreeSearchView.as_view(), name="api-free-search"),
+    path("api/v1/openness/instruments/", openness_api.InstrumentFiguresView.as_view(), name="api-openness-instruments"),
+    path("api/v1/openness/regions/", openness_api.RollupView.as_view(), name="api-openness-regions"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -113,7 +113,7 @@ def refused_status(gateways):
             cursor.execute("DROP FUNCTION refuse_row()")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_message_the_database_refuses_becomes_a_dead_letter_and_the_rest_is_stored(refused_status):
     status = Message(protocol.status_topic("gw-b"), protocol.status_payload(True, pending=1), NOW)
     batch = [events_message("gw-a", range(1, 4), after=0), status, events_message("gw-a", range(4, 6), after=3),

@@ -50,7 +50,14 @@ class Broker:
         self.users[name] = broker_hash(password)
         self._write()
         self.server.reload()
-        time.sleep(0.3)  # the broker reloads on the signal
+        # The broker reloads on the signal, when it gets to it: wait until it admits the user.
+        deadline = time.monotonic() + 30
+        while not (probe := Client(self, name, password)).ok:
+            probe.close()
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the broker did not admit {name} within 30 s")
+            time.sleep(0.1)
+        probe.close()
 
     def stop(self, *, keep_data: bool = False) -> None:
         self.server.stop(keep_data=keep_data)

@@ -97,3 +97,33 @@ def member_update(*, member: User, role: str, active: bool, by: User) -> User:
         member.role, member.is_active = role, active
         member.save(update_fields=["role", "is_active", "is_staff", "is_superuser"])
     return member
+
+
+def organization_create(*, code: str, name_zh: str, kind: str, region: Region, name_en: str = "") -> Organization:
+    """A university, institute, enterprise or regulator (platform admins and imports)."""
+    organization = Organization(code=code, name_zh=name_zh, name_en=name_en, kind=kind, region=region)
+    organization.full_clean()
+    organization.save()
+    return organization
+
+
+IMPORTED_REQUESTER_NAME = "imported"
+IMPORTED_REQUESTER_LABEL = "历史导入"  # data, like an organization name: the same in every language
+IMPORTED_REQUESTER_TAKEN = _("The user name %(username)s is taken by a real account; rename that account first.")
+
+
+def imported_requester_get(*, organization: Organization) -> User:
+    """The stand-in requester of an organization's imported bookings: history names the
+    organization, not the person, and a reservation needs a user. It cannot log in
+    (inactive, no password), so it can never act; one per organization, made once."""
+    username = f"{IMPORTED_REQUESTER_NAME}@{organization.code}"
+    user = User.objects.filter(username=username).first()
+    if user is not None:
+        if user.organization_id != organization.pk or user.is_active:
+            raise ValidationError({"organization": IMPORTED_REQUESTER_TAKEN % {"username": username}})
+        return user
+    user = User(username=username, organization=organization, role=User.Role.MEMBER, is_active=False,
+                first_name=IMPORTED_REQUESTER_LABEL)  # fmt: skip
+    user.set_unusable_password()
+    user.save()
+    return user

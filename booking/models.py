@@ -120,6 +120,10 @@ class Reservation(models.Model):
         help_text=_("No: the instrument had no reporting gateway; the outcome is as declared."),
     )  # fmt: skip
     settled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The `ref` of an imported booking (manage.py import_bookings): importing it again
+    # finds it here instead of booking it twice. Empty for bookings made here.
+    import_ref = models.CharField(_("import reference"), max_length=64, null=True, blank=True, unique=True,
+                                  editable=False)  # fmt: skip
 
     class Meta:
         ordering = ["start"]
@@ -148,6 +152,20 @@ class Reservation(models.Model):
     @property
     def hours(self) -> float:
         return (self.end - self.start).total_seconds() / 3600
+
+    @property
+    def outcome(self) -> str | None:
+        """completed | no_show | unverified once settled (or imported as such), else None.
+        A completed booking not measured by telemetry is unverified, as openness counts it."""
+        if self.status == self.Status.NO_SHOW:
+            return "no_show"
+        if self.status == self.Status.COMPLETED:
+            return "completed" if self.usage_verified else "unverified"
+        return None
+
+    @property
+    def measured_hours(self) -> float | None:
+        return None if self.measured_minutes is None else self.measured_minutes / 60
 
 
 class ReservationEvent(models.Model):

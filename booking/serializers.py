@@ -40,13 +40,25 @@ class ReservationSerializer(serializers.ModelSerializer):
     organization = serializers.CharField(source="organization.code", read_only=True)
     history = EventSerializer(many=True, read_only=True)
     can_decide = serializers.SerializerMethodField()
+    outcome = serializers.ChoiceField(
+        choices=["completed", "no_show", "unverified"], read_only=True, allow_null=True,
+        help_text="once settled: completed or no_show as measured by telemetry, unverified without a reporting "
+        "gateway (completed as declared); null before",
+    )  # fmt: skip
+    measured_hours = serializers.DecimalField(
+        max_digits=14, decimal_places=2, read_only=True, allow_null=True,
+        help_text="running time inside [start, end), measured by telemetry; null when not measured",
+    )  # fmt: skip
+    overrun_minutes = serializers.FloatField(
+        read_only=True, allow_null=True, help_text="running past the end; null when not measured"
+    )
 
     class Meta:
         model = Reservation
         fields = [
             "id", "instrument", "requester", "organization", "is_external", "start", "end", "status",
             "status_reason", "purpose", "sample_description", "service_way", "created_at", "expires_at",
-            "history", "can_decide",
+            "history", "can_decide", "outcome", "measured_hours", "overrun_minutes",
         ]  # fmt: skip
         read_only_fields = fields
 

@@ -5,7 +5,7 @@ every door."""
 import datetime as dt
 from collections.abc import Callable
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -217,3 +217,89 @@ def _transition(
 def _require_manager(by: User, reservation: Reservation, message) -> None:
     if not can_manage_lab(by, reservation.instrument.lab):
         raise PermissionDenied(message)
+
+
+IMPORT_STATUSES = (Status.APPROVED, Status.COMPLETED, Status.CANCELLED, Status.NO_SHOW)
+# Imported history holds its time like a live booking: an approved, completed or no-show
+# booking may not overlap another one that holds or used the instrument.
+IMPORT_BLOCKING = (Status.PENDING, Status.APPROVED, Status.COMPLETED, Status.NO_SHOW)
+IMPORT_REF_OTHER = _("Reference %(ref)s was imported before for another booking (%(instrument)s, %(start)s – %(end)s).")
+IMPORTED = _("Imported (reference %(ref)s).")
+IMPORT_BAD_STATUS = _("«%(value)s» is not one of: approved | completed | cancelled | no_show.")
+IMPORT_END_BEFORE_START = _("The end must be after the start.")
+
+
+def reservation_import(
+    *,
+    ref: str,
+    instrument: Instrument,
+    requester: User,
+    start: dt.datetime,
+    end: dt.datetime,
+    status: str,
+    purpose: str = "",
+) -> tuple[Reservation, bool]:
+    """Record a booking from another system's history: past periods are allowed and the
+    booking rules are not applied, but the no-overlap rule is. Returns (booking, created);
+    a booking imported before under `ref` is returned as it is."""
+    existing = Reservation.objects.filter(import_ref=ref).select_related("instrument").first()
+    if existing is not None:
+        if (existing.instrument_id, existing.start, existing.end) != (instrument.pk, start, end):
+            raise ValidationError({"ref": IMPORT_REF_OTHER % {
+                "ref": ref, "instrument": existing.instrument.code, "start": local_time(existing.start),
+                "end": local_time(existing.end)}})  # fmt: skip
+        return existing, False
+    if status not in IMPORT_STATUSES:
+        raise ValidationError({"status": IMPORT_BAD_STATUS % {"value": status}})
+    if end <= start:
+        raise ValidationError({"end": IMPORT_END_BEFORE_START})
+    try:
+        with transaction.atomic():
+            # Lock the instrument: two imports of its history take turns, so the check
+            # below sees the other's bookings. Holding bookings are also guarded by the
+            # exclusion constraint on PostgreSQL; completed and no-show ones are only
+            # ever written here, in the past, behind this lock.
+            Instrument.objects.select_for_update().filter(pk=instrument.pk).first()
+            if status != Status.CANCELLED:
+                clash = (
+                    Reservation.objects.filter(
+                        instrument=instrument, status__in=IMPORT_BLOCKING, start__lt=end, blocked_until__gt=start
+                    ).order_by("start").first()
+                )  # fmt: skip
+                if clash is not None:
+                    raise BookingConflict(
+                        CONFLICT % {"start": local_time(clash.start), "end": local_time(clash.end)}, [clash]
+                    )
+            reservation = Reservation.objects.create(
+                instrument=instrument, requester=requester, organization_id=requester.organization_id,
+                is_external=requester.organization_id != instrument.institution_id, start=start, end=end,
+                blocked_until=end, status=status, purpose=purpose, import_ref=ref,
+            )  # fmt: skip
+            ReservationEvent.objects.create(reservation=reservation, to_status=status, by=None,
+                                            reason=IMPORTED % {"ref": ref})  # fmt: skip
+    except IntegrityError as error:
+        if "reservation_no_overlap" in str(error):
+            raise BookingConflict(str(CONFLICT_RACE)) from None
+        raise
+    return reservation, True
+
+
+SETTLED = (Status.COMPLETED, Status.NO_SHOW)
+
+
+def reservation_outcome_correct(*, reservation: Reservation, outcome: str, reason: str = "") -> Reservation:
+    """Turn a settled booking completed ↔ no-show when it is settled again from measured
+    use (imported history, whose events may come in after it). No notices: it is past."""
+    with transaction.atomic():
+        # Locked, as every status change: two settling runs must not interleave.
+        locked = Reservation.objects.select_for_update().select_related("instrument__lab").get(pk=reservation.pk)
+        if locked.status not in SETTLED or outcome not in SETTLED:
+            raise TransitionNotAllowed(
+                WRONG_STATUS % {"status": locked.get_status_display(), "action": ACTIONS.get(outcome, outcome)}
+            )
+        if locked.status != outcome:
+            previous, locked.status, locked.status_reason = locked.status, outcome, reason
+            locked.save(update_fields=["status", "status_reason"])
+            ReservationEvent.objects.create(reservation=locked, from_status=previous, to_status=outcome, reason=reason)
+            transaction.on_commit(lambda: live.reservation_changed(locked))
+    return locked

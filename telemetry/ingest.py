@@ -115,12 +115,15 @@ def store(messages: list[Message], directory: Directory, now: dt.datetime) -> Re
     return write(prepare(messages, directory, now), directory, now)
 
 
-def prepare(messages: list[Message], directory: Directory, now: dt.datetime) -> Prepared:
-    """Decode and check every message; no database writes."""
+def prepare(
+    messages: list[Message], directory: Directory, now: dt.datetime, *, window: dict[str, dt.timedelta] | None = None
+) -> Prepared:
+    """Decode and check every message; no database writes. `window` (max_future, max_age)
+    replaces the live time window of the settings (import_events takes history)."""
     prepared = Prepared(messages=messages)
     rows, letters = prepared.rows, prepared.letters
-    window = {"max_future": dt.timedelta(seconds=settings.TELEMETRY_MAX_FUTURE_SECONDS),
-              "max_age": dt.timedelta(days=settings.TELEMETRY_MAX_AGE_DAYS)}  # fmt: skip
+    window = window or {"max_future": dt.timedelta(seconds=settings.TELEMETRY_MAX_FUTURE_SECONDS),
+                        "max_age": dt.timedelta(days=settings.TELEMETRY_MAX_AGE_DAYS)}  # fmt: skip
     for message in messages:
         if message.topic.endswith("/status"):
             prepared.statuses.append(message)

@@ -5,6 +5,7 @@ channel layer, the embedded MQTT broker). Production sets the variables listed i
 docs/configuration.md; `manage.py check --deploy` then passes.
 """
 
+import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
@@ -192,6 +193,24 @@ OPENNESS_THRESHOLD_CNY: Decimal = env_decimal("OPENNESS_THRESHOLD_CNY", "500000"
 # Education's figures for general-purpose (通用) and special-purpose (专用) instruments.
 OPENNESS_REFERENCE_HOURS_GENERAL = env_int("OPENNESS_REFERENCE_HOURS_GENERAL", 1400, minimum=1)
 OPENNESS_REFERENCE_HOURS_SPECIAL = env_int("OPENNESS_REFERENCE_HOURS_SPECIAL", 800, minimum=1)
+# Anomaly flags (openness/flags.py): thresholds of each rule; docs/configuration.md gives
+# the reason for each default. Below OPENNESS_FLAG_MIN_COVERAGE (share of the period with
+# the gateway reporting) the gateway flag fires and the rules on measured hours stay
+# silent, because their evidence would be incomplete.
+OPENNESS_FLAG_MIN_COVERAGE: Decimal = env_decimal("OPENNESS_FLAG_MIN_COVERAGE", "0.9")
+OPENNESS_FLAG_IDLE_UTILIZATION: Decimal = env_decimal("OPENNESS_FLAG_IDLE_UTILIZATION", "0.25")
+OPENNESS_FLAG_IDLE_DAYS = env_int("OPENNESS_FLAG_IDLE_DAYS", 30, minimum=1)
+OPENNESS_FLAG_SHARING_RATE: Decimal = env_decimal("OPENNESS_FLAG_SHARING_RATE", "0.07")
+OPENNESS_FLAG_DECLARED_RATIO: Decimal = env_decimal("OPENNESS_FLAG_DECLARED_RATIO", "2")
+OPENNESS_FLAG_DECLARED_MIN_HOURS: Decimal = env_decimal("OPENNESS_FLAG_DECLARED_MIN_HOURS", "8")
+OPENNESS_FLAG_LATE_REGISTRATION_DAYS = env_int("OPENNESS_FLAG_LATE_REGISTRATION_DAYS", 90, minimum=0)
+# Instruments catalogued before this date (a province's history imported at once) are not
+# judged for late registration: their catalogue date is the import's, not a registration.
+try:
+    OPENNESS_FLAG_REGISTRATION_FROM = dt.date.fromisoformat(env_str("OPENNESS_FLAG_REGISTRATION_FROM") or "0001-01-01")
+except ValueError:
+    raise ImproperlyConfigured("OPENNESS_FLAG_REGISTRATION_FROM is not a date like 2026-01-01.") from None
+OPENNESS_FLAG_NO_SHOWS = env_int("OPENNESS_FLAG_NO_SHOWS", 3, minimum=1)
 
 # Booking: the rules object (swappable) and when reminders go out.
 BOOKING_RULES = env_str("BOOKING_RULES", "booking.policy.BookingRules")

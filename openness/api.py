@@ -17,6 +17,7 @@ from accounts.models import Organization, Region
 from booking.windows import BACKWARDS, moment
 from instruments.models import Category, Instrument
 from openness import scopes, selectors
+from openness.flags import unresolved_kinds
 from openness.serializers import InstrumentFiguresSerializer, RollupSerializer, instrument_json, rollup_json
 
 MAX_DAYS = 3 * 366  # three years, leap days included
@@ -105,7 +106,10 @@ class InstrumentFiguresView(generics.GenericAPIView):
         rows = selectors.instrument_rows(
             instruments=Instrument.objects.filter(pk__in=list(page)).order_by("code"), start=start, end=end
         )
-        data = InstrumentFiguresSerializer([instrument_json(row) for row in rows], many=True).data
+        flags = unresolved_kinds(instruments=[row.info["pk"] for row in rows], start=start, end=end)
+        data = InstrumentFiguresSerializer(
+            [instrument_json(row, flags=flags.get(row.info["pk"])) for row in rows], many=True
+        ).data
         return self.get_paginated_response(data)
 
 

@@ -65,7 +65,9 @@ class InstrumentFiguresSerializer(FiguresSerializer):
     in_scope = serializers.BooleanField()
     measured = serializers.BooleanField(help_text="false: no gateway reported in the period; hours are declared only")
     has_gateway = serializers.BooleanField(help_text="a gateway is bound to the instrument now")
-    flags = serializers.ListField(child=serializers.CharField(), help_text="anomaly flags (not built yet: always [])")
+    flags = serializers.ListField(
+        child=serializers.CharField(), help_text="kinds of the instrument's unresolved anomaly flags in the period"
+    )
 
 
 class RollupSerializer(FiguresSerializer):
@@ -78,7 +80,7 @@ class RollupSerializer(FiguresSerializer):
     instrument_coverage = serializers.DecimalField(**RATE, help_text="measured ÷ in-scope instruments")
 
 
-def instrument_json(row: InstrumentRow) -> dict:
+def instrument_json(row: InstrumentRow, *, flags: list[str] | None = None) -> dict:
     f, info = row.figures, row.info
     orgs = f.external_organizations
     return {
@@ -96,7 +98,7 @@ def instrument_json(row: InstrumentRow) -> dict:
         "coverage": rate(ratio(f.known, f.period)),
         "bookings_completed": f.completed, "bookings_no_show": f.no_show, "bookings_unverified": f.unverified,
         "external_organizations": None if orgs is None else len(orgs),
-        "flags": [],
+        "flags": flags or [],
     }  # fmt: skip
 
 

@@ -11,16 +11,23 @@ from booking import api as booking_api
 from instruments import views as instrument_views
 from instruments.api import InstrumentViewSet
 from openness import api as openness_api
+from openness.api_evaluation import RoundViewSet
+from openness.api_flags import FlagViewSet
+from telemetry import api as telemetry_api
 
 router = DefaultRouter()
 router.register("instruments", InstrumentViewSet, basename="instrument")
 router.register("reservations", booking_api.ReservationViewSet, basename="reservation")
+router.register("openness/flags", FlagViewSet, basename="openness-flag")
+router.register("openness/rounds", RoundViewSet, basename="openness-round")
+router.register("gateways", telemetry_api.GatewayViewSet, basename="gateway")
 
 urlpatterns = [
     path("", instrument_views.catalog, name="home"),
     path("", include("booking.urls")),
     path("instruments/", include("instruments.urls")),
     path("telemetry/", include("telemetry.urls")),
+    path("openness/", include("openness.urls")),
     path("accounts/signup/", account_views.signup, name="signup"),
     path("accounts/organization/", account_views.organization, name="organization"),
     path("accounts/organization/members/<int:pk>/", account_views.member, name="organization-member"),

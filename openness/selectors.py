@@ -163,3 +163,17 @@ def _labelled(level: str, groups: dict[Any, Totals]) -> list[RollupRow]:
     # has no city above it in GB/T 2260) is labelled by its code rather than dropped.
     regions = Region.objects.in_bulk(list(groups))
     return [RollupRow(level, k, regions[k].name if k in regions else k, None, t) for k, t in groups.items()]
+
+
+def instrument_rows_periods(
+    *, instruments: QuerySet[Instrument], periods: list[tuple[dt.datetime, dt.datetime]]
+) -> list[list[InstrumentRow]]:
+    """Figures of each instrument in each of the periods (a year and its months), from one
+    load of the facts spanning them all: a story holds everything that touches its period,
+    so it holds all that any period inside it needs (what it holds beyond is clipped away)."""
+    if not periods:
+        return []
+    infos = list(instruments.values(*INFO_FIELDS))
+    start, end = min(p[0] for p in periods), max(p[1] for p in periods)
+    stories = stories_load(instruments=instruments, start=start, end=end)
+    return [_rows(infos, stories, s, e) for s, e in periods]

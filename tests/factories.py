@@ -170,3 +170,12 @@ class ReservationFactory(factory.django.DjangoModelFactory):
     status = Reservation.Status.COMPLETED
     usage_verified = True
     purpose = "材料表征"
+
+
+def reporting(instrument: Instrument, first: dt.datetime, last: dt.datetime) -> Binding:
+    """A gateway bound to the instrument that was heard from `first` to `last` (the span of
+    its events is what openness counts as known time)."""
+    binding = BindingFactory(instrument=instrument)
+    for ts in (first, last):
+        EventFactory(gateway=binding.gateway, instrument=instrument, ts=ts)
+    return binding

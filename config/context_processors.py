@@ -5,6 +5,7 @@ from django.utils.functional import SimpleLazyObject
 from accounts.permissions import is_org_admin_of, is_platform_admin
 from booking.models import Notification
 from instruments.permissions import managed_labs
+from openness.scopes import scope_for
 
 
 def navigation(request: HttpRequest) -> dict:
@@ -13,6 +14,9 @@ def navigation(request: HttpRequest) -> dict:
     return {
         "nav_manages_labs": SimpleLazyObject(lambda: managed_labs(user).exists()),
         "nav_platform_admin": SimpleLazyObject(lambda: is_platform_admin(user)),
+        # Regulators, institution admins and platform admins audit openness; others see
+        # the public pages.
+        "nav_openness": SimpleLazyObject(lambda: scope_for(user=user) is not None),
         "nav_org_admin": SimpleLazyObject(
             lambda: bool(
                 user.is_authenticated

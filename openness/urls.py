@@ -1,6 +1,6 @@
 from django.urls import path
 
-from openness import views
+from openness import flag_views, views
 
 app_name = "openness"
 urlpatterns = [
@@ -8,6 +8,7 @@ urlpatterns = [
     path("regions/<str:code>/", views.region, name="region"),
     path("institutions/<slug:code>/", views.institution, name="institution"),
     path("instruments/<slug:code>/", views.instrument, name="instrument"),
+    path("flags/<int:pk>/", flag_views.flag_act, name="flag-act"),
     path("public/", views.public_index, name="public"),
     path("public/<slug:code>/", views.public_institution, name="public-institution"),
     path("nrii/instruments.json", views.nrii_instruments, name="nrii-instruments"),

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Organization, Region
 from instruments.models import Instrument
 from openness import dashboards, exports, nrii, reports, scopes, tables
+from openness.flag_views import flags_panel
 from openness.periods import Period, period_from_query, quick_picks
 from openness.scopes import Scope
 
@@ -105,6 +106,7 @@ def _area(request: HttpRequest, scope: Scope, area: Region | None) -> HttpRespon
                                                                                           report.national),
         nrii_query=f"region={area.code}" if area else "",
         low_sharing=tables.display("rate", report.national["low_sharing"]),
+        **flags_panel(request=request, instruments=instruments, period=period),
     )  # fmt: skip
     return _respond(request, "openness/area.html", context, area.code if area else "all")
 
@@ -127,7 +129,7 @@ def institution(request: HttpRequest, code: str) -> HttpResponse:
     context = _context(
         request, period, form, report=report, title=_("Openness of %(name)s") % {"name": item.name},
         institution=item, crumbs=crumbs, cards=tables.area_cards(report.figures, report.national),
-        nrii_query=f"institution={item.code}",
+        nrii_query=f"institution={item.code}", **flags_panel(request=request, instruments=instruments, period=period),
     )  # fmt: skip
     return _respond(request, "openness/institution.html", context, item.code)
 
@@ -145,6 +147,7 @@ def instrument(request: HttpRequest, code: str) -> HttpResponse:
         request, period, form, report=report, title=item.name, item=item,
         crumbs=[*crumbs, (item.institution.name, f"{url}?{period.query}")],
         cards=tables.instrument_cards(report.figures, report.national),
+        **flags_panel(request=request, instruments=visible.filter(pk=item.pk), period=period),
     )  # fmt: skip
     return _respond(request, "openness/instrument.html", context, item.code)
 

@@ -50,3 +50,15 @@ def test_every_printed_account_exists(seeded):
 
     names = [a.username for a in demo_accounts()]
     assert User.objects.filter(username__in=names).count() == len(names) == User.objects.count()
+
+
+def test_the_demo_audit_has_flags_with_evidence_and_a_computed_round(seeded, client):
+    from openness.models import EvaluationRound, Flag
+
+    assert Flag.objects.filter(kind=Flag.Kind.GATEWAY).exists()  # most demo instruments have no gateway
+    assert all(flag.evidence["numbers"] for flag in Flag.objects.all())
+    assert Flag.objects.filter(state=Flag.State.EXPLAINED, instrument__institution__code="NJU").exists()
+    (evaluation,) = EvaluationRound.objects.all()
+    assert evaluation.state == EvaluationRound.State.COMPUTED and evaluation.results.count() >= 6
+    client.login(username="province", password="demo-pass-2026")
+    assert client.get("/openness/").status_code == 200

@@ -6,6 +6,7 @@ from django.db import transaction
 from accounts.models import Organization
 from config.demo.bookings import seed_bookings
 from config.demo.catalog import PASSWORD, demo_accounts, seed_catalog
+from config.demo.openness import seed_openness
 from config.demo.telemetry import seed_telemetry
 
 
@@ -25,6 +26,7 @@ class Command(BaseCommand):
                 seed_catalog(rng=rng)
                 seed_bookings(rng=rng)
                 seed_telemetry(rng=rng)
+                seed_openness()
             self.stdout.write(self.style.SUCCESS("Demo data created."))
         self.stdout.write(f"Demo accounts (password for all: {PASSWORD}):")
         for account in demo_accounts():

@@ -2,6 +2,10 @@
 flag, the regulator closes it. Reads come from openness.flags, writes go through
 openness.services, exactly as the REST API does."""
 
+import datetime as dt
+from collections import Counter
+from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -9,19 +13,21 @@ from django.db.models import Case, IntegerField, QuerySet, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import is_org_admin_of, regulated_region
 from instruments.models import Instrument
-from openness import services
+from openness import services, tables
 from openness.flags import flags_visible
 from openness.models import Flag
 from openness.periods import Period
 
-SHOWN = 100
+SHOWN, FIRST = 100, 10  # all of them on asking (?flags=all), else the first ten
+RATES = {"utilization", "coverage", "sharing_rate", "idle_coverage"}
 EXPLAINED = gettext_lazy("Your explanation is recorded; the regulator will see it.")
 CLOSED = gettext_lazy("The flag is closed.")
 # What the numbers of a flag's evidence are called on the page; others show their key.
@@ -35,7 +41,7 @@ EVIDENCE_NAMES = {
     "booked_hours": gettext_lazy("booked hours"),
     "measured_in_bookings_hours": gettext_lazy("measured in bookings"),
     "no_show": gettext_lazy("no-shows"),
-    "completed": gettext_lazy("completed"),
+    "completed": pgettext_lazy("flag evidence", "completed"),
     "unverified": gettext_lazy("unverified"),
     "difference_hours": gettext_lazy("booked minus measured, hours"),
     "period_hours": gettext_lazy("hours in the period"),
@@ -63,19 +69,35 @@ def flags_panel(*, request: HttpRequest, instruments: QuerySet[Instrument], peri
         .annotate(resolved=Case(When(state=Flag.State.CLOSED, then=1), default=0, output_field=IntegerField()))
         .order_by("resolved", "-period_start", "instrument__code", "kind")
     )
-    shown = list(flags[:SHOWN])
+    everything = request.GET.get("flags") == "all"
+    shown = list(flags[: SHOWN if everything else FIRST])
     regulator = regulated_region(user) is not None
     for flag in shown:
-        flag.numbers = [(EVIDENCE_NAMES.get(k, k), v) for k, v in flag.evidence.get("numbers", {}).items()]
+        flag.numbers = [(EVIDENCE_NAMES.get(k, k), _shown(k, v)) for k, v in flag.evidence.get("numbers", {}).items()]
+        flag.last_day = timezone.localtime(flag.period_end - dt.timedelta(microseconds=1)).date()
         flag.may_explain = flag.state != Flag.State.CLOSED and is_org_admin_of(user, flag.instrument.institution)
         flag.may_close = flag.state != Flag.State.CLOSED and regulator
+    by_kind = Counter(flags.filter(state__in=Flag.UNRESOLVED).values_list("kind", flat=True))
+    query = request.GET.copy()
+    query["flags"] = "all"
     return {
         "flags": shown,
         "flags_total": flags.count(),
-        "flags_unresolved": flags.filter(state__in=Flag.UNRESOLVED).count(),
+        "flags_unresolved": sum(by_kind.values()),
+        "flags_by_kind": [(label, by_kind[kind]) for kind, label in Flag.Kind.choices if by_kind[kind]],
+        "flags_all": f"?{query.urlencode()}#flags",
         "flags_next": request.get_full_path(),
         "flags_export": f"{reverse('openness-flag-export')}?{period.query}",
     }
+
+
+def _shown(key: str, value) -> str:
+    """An evidence number as the rest of the page shows it: rates as percentages."""
+    if isinstance(value, bool):
+        return tables.display("bool", value)
+    if key in RATES and value not in (None, ""):
+        return tables.display("rate", Decimal(value))
+    return str(value)
 
 
 @login_required

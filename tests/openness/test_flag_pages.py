@@ -26,7 +26,7 @@ def page_of(flag: Flag) -> str:
 
 def act(client, flag: Flag, action: str, note: str):
     return client.post(reverse("openness:flag-act", args=[flag.pk]),
-                       {"action": action, "note": note, "next": page_of(flag)})  # fmt: skip
+                       {"action": action, "note": note, "next": page_of(flag)}, HTTP_ACCEPT_LANGUAGE="en")  # fmt: skip
 
 
 def test_the_regulator_sees_the_flag_with_its_evidence_and_closes_it(client, flag):

@@ -17,6 +17,7 @@ from booking.models import Notification, Reservation, ReservationEvent
 from booking.policy import BookingRequest, Problem, local_time, rules
 from instruments.models import Instrument
 from instruments.permissions import can_manage_lab
+from instruments.services import record_change_note
 
 Status = Reservation.Status
 
@@ -208,6 +209,7 @@ def _transition(
         if to != Status.PENDING:
             locked.expires_at = None
         locked.save(update_fields=["status", "status_reason", "expires_at"])
+        record_change_note(start=locked.start, end=locked.end, now=now)  # a booking of settled days
         ReservationEvent.objects.create(reservation=locked, from_status=previous, to_status=to, by=by, reason=reason)
         notifications.on_transition(locked, to, by=by)
         transaction.on_commit(lambda: live.reservation_changed(locked))
@@ -277,6 +279,7 @@ def reservation_import(
             )  # fmt: skip
             ReservationEvent.objects.create(reservation=reservation, to_status=status, by=None,
                                             reason=IMPORTED % {"ref": ref})  # fmt: skip
+            record_change_note(start=start, end=end)
     except IntegrityError as error:
         if "reservation_no_overlap" in str(error):
             raise BookingConflict(str(CONFLICT_RACE)) from None
@@ -300,6 +303,7 @@ def reservation_outcome_correct(*, reservation: Reservation, outcome: str, reaso
         if locked.status != outcome:
             previous, locked.status, locked.status_reason = locked.status, outcome, reason
             locked.save(update_fields=["status", "status_reason"])
+            record_change_note(start=locked.start, end=locked.end)
             ReservationEvent.objects.create(reservation=locked, from_status=previous, to_status=outcome, reason=reason)
             transaction.on_commit(lambda: live.reservation_changed(locked))
     return locked

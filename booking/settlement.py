@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from booking import services
 from booking.models import Reservation
+from instruments.services import record_change_note
 from telemetry.models import Event, UsageSession
 from telemetry.usage import running_minutes
 
@@ -109,6 +110,7 @@ def reservation_resettle(reservation: Reservation, *, now: dt.datetime | None = 
         return False
     with transaction.atomic():
         Reservation.objects.filter(pk=reservation.pk).update(**figures, settled_at=now or timezone.now())
+        record_change_note(start=reservation.start, end=reservation.end, now=now)  # verified or not changed
         services.reservation_outcome_correct(reservation=reservation, outcome=outcome, reason=reason)
     return True
 

@@ -7,6 +7,7 @@ from booking.jobs import reminders_send
 from booking.notifications import emails_send
 from booking.services import reservations_expire
 from booking.settlement import reservations_settle
+from openness.daily import days_settle
 from openness.services import flags_detect_previous_month
 from telemetry.broker_auth import write as broker_auth_write
 from telemetry.sessions import close_silent_sessions
@@ -27,5 +28,6 @@ JOBS = [
     Job("settle bookings from measured use", reservations_settle, 300),
     Job("sync the broker's credentials", lambda: int(broker_auth_write()), 10),
     # Idempotent; re-run through the month so the evidence follows late events and settlements.
+    Job("compute the figures of settled days", days_settle, 600),
     Job("detect anomaly flags of the previous month", flags_detect_previous_month, 6 * 3600),
 ]

@@ -132,6 +132,9 @@ BROKER_PID_FILE = env_str("BROKER_PID_FILE", str(DATA_DIR / "broker" / "broker.p
 # Telemetry events outside these bounds are rejected (MQTT v1 contract).
 TELEMETRY_MAX_FUTURE_SECONDS = env_int("TELEMETRY_MAX_FUTURE_SECONDS", 300, minimum=0)
 TELEMETRY_MAX_AGE_DAYS = env_int("TELEMETRY_MAX_AGE_DAYS", 7, minimum=1)
+# Days older than this have settled (no live event can reach them, bookings have settled):
+# reports read their figures precomputed per day, and compute later days from the facts.
+FIGURES_SETTLED_AFTER_DAYS = env_int("FIGURES_SETTLED_AFTER_DAYS", TELEMETRY_MAX_AGE_DAYS + 1, minimum=1)
 # Dashboards poll the database for status changes this often (seconds) when the
 # channel layer cannot carry the ingest worker's hints (in-memory, one process); 0: off.
 TELEMETRY_POLL_SECONDS = float(env_decimal("TELEMETRY_POLL_SECONDS", "0" if REDIS_URL else "1"))
@@ -259,7 +262,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "weasyprint.progress": {"level": "WARNING"}},
 }
 
 SITE_NAME = _("Instrument Commons")

@@ -187,3 +187,16 @@ class InstrumentPhoto(models.Model):
 
     def __str__(self) -> str:
         return self.caption or self.image.name
+
+
+class RecordChange(models.Model):
+    """The recorded facts of instruments (usage, bookings) changed in [start, end) after
+    those days had settled: an import of history, or a late correction. Figures derived
+    per day (openness) are computed again for the days it covers."""
+
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    noted_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.start:%Y-%m-%d}–{self.end:%Y-%m-%d}"

@@ -1,19 +1,23 @@
 """Writes to labs, instruments and photos. Every door (pages, API, admin, commands)
 calls these, so the permission and validation rules hold everywhere."""
 
+import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, User
 from instruments.images import photo_clean
-from instruments.models import Instrument, InstrumentPhoto, Lab
+from instruments.models import Instrument, InstrumentPhoto, Lab, RecordChange
 from instruments.permissions import can_admin_labs, can_edit_instrument, can_manage_lab
 
+RECORD_LOCK = 7_243_001  # an advisory lock key of this project's own
 EDIT_DENIED = _("You may only change instruments of labs you manage.")
 LAB_NOT_OWNER = _("Only universities, research institutes and enterprises own labs.")
 ASSET_NUMBER_TAKEN = _("Asset number %(inner_id)s is already registered at %(institution)s.")
@@ -164,3 +168,29 @@ def lab_set_managers(*, lab: Lab, managers: list[User], by: User | None) -> Lab:
         raise ValidationError({"managers": MANAGER_NOT_MEMBER})
     lab.managers.set(managers)
     return lab
+
+
+def settled_horizon(now: dt.datetime | None = None) -> dt.datetime:
+    """Facts of days before this moment no longer change by themselves: events later than
+    TELEMETRY_MAX_AGE_DAYS are refused, and bookings have settled by then."""
+    return (now or timezone.now()) - dt.timedelta(days=settings.FIGURES_SETTLED_AFTER_DAYS)
+
+
+def record_change_note(*, start: dt.datetime, end: dt.datetime, now: dt.datetime | None = None) -> bool:
+    """Note that facts changed in [start, end) — only the part before the settled horizon
+    matters, since later days are always computed from the facts themselves."""
+    if start >= settled_horizon(now) or end <= start:
+        return False
+    with transaction.atomic():
+        record_lock()
+        RecordChange.objects.create(start=start, end=end)
+    return True
+
+
+def record_lock() -> None:
+    """Held by whoever notes a change and by whoever computes figures of settled days,
+    until their transaction ends: a computation never reads facts that a change it has
+    not seen is still writing. (SQLite's IMMEDIATE transactions serialize writers anyway.)"""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RECORD_LOCK])

@@ -117,3 +117,41 @@ class EvaluationResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.round_id} {self.institution_id} {self.total}"
+
+
+class DailyFigure(models.Model):
+    """One instrument's figures of one settled local day, in microseconds (openness.metrics
+    ticks) and counts, as openness.metrics computes them for that day: reports add days up
+    instead of computing a year from the raw facts. A day without a row had nothing."""
+
+    instrument = models.ForeignKey(Instrument, models.CASCADE, related_name="+", db_constraint=False)
+    day = models.DateField()
+    known = models.BigIntegerField(default=0)
+    unknown = models.BigIntegerField(default=0)
+    booked = models.BigIntegerField(default=0)
+    booked_external = models.BigIntegerField(default=0)
+    effective = models.BigIntegerField(default=0)
+    external = models.BigIntegerField(default=0)
+    in_bookings = models.BigIntegerField(default=0)
+    unbooked = models.BigIntegerField(default=0)
+    overrun = models.BigIntegerField(default=0)
+    completed = models.IntegerField(default=0)
+    no_show = models.IntegerField(default=0)
+    unverified = models.IntegerField(default=0)
+    external_organizations = models.JSONField(default=list)  # ids, when external > 0
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "instrument"], name="daily_figure_once")]
+
+    def __str__(self) -> str:
+        return f"{self.instrument_id} {self.day}"
+
+
+class SettledDay(models.Model):
+    """A local day whose DailyFigure rows are complete for every instrument."""
+
+    day = models.DateField(primary_key=True)
+    computed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return str(self.day)

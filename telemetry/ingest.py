@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 import orjson
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Max, Min, Q
 
 from gateway import protocol
+from instruments.services import record_change_note, settled_horizon
 from telemetry import sessions
 from telemetry.models import Acknowledged, Counter, DeadLetter, Event, Gateway, GatewayStatus
 
@@ -211,6 +212,7 @@ def write(prepared: Prepared, directory: Directory, now: dt.datetime) -> Result:
                     seen.add((row[0], row[1]))
                     fresh.append(sessions.NewEvent(row[2], row[0], row[1], row[3], row[4]))
             result.instruments = sessions.apply(fresh, directory.timeouts(), now)
+            _note_settled_days(fresh, now)
         for letter in letters:
             result.rejected[letter.reason] += 1
         DeadLetter.objects.bulk_create(letters)
@@ -355,3 +357,21 @@ def _count(messages: list[Message], received: int, result: Result) -> None:
             _counter, created = Counter.objects.get_or_create(name=name, defaults={"value": value})
             if not created:  # another worker made it a moment ago
                 Counter.objects.filter(name=name).update(value=F("value") + value)
+
+
+def _note_settled_days(fresh: list, now: dt.datetime) -> None:
+    """Events of days that have settled (an import of history) change the usage derived
+    from the event before them to the event after them: note that span, so that figures
+    computed per day for it are computed again."""
+    horizon = settled_horizon(now)
+    old = [event for event in fresh if event.ts < horizon]
+    if not old:
+        return
+    for instrument in {event.instrument_id for event in old}:
+        times = [event.ts for event in old if event.instrument_id == instrument]
+        first, last = min(times), max(times)
+        around = Event.objects.filter(instrument_id=instrument).aggregate(
+            before=Max("ts", filter=Q(ts__lt=first)), after=Min("ts", filter=Q(ts__gt=last))
+        )
+        record_change_note(start=around["before"] or first, end=(around["after"] or last) + dt.timedelta(seconds=1),
+                           now=now)  # fmt: skip

@@ -40,6 +40,7 @@ def world():
 
 def as_user(api, user):
     api.force_authenticate(user)
+    api.credentials(HTTP_ACCEPT_LANGUAGE="en")  # the messages checked below are the English ones
     return api
 
 

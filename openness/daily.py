@@ -1,0 +1,206 @@
+"""Figures per instrument and settled day, so that a report of a year adds days up
+rather than computing from millions of sessions.
+
+A day has settled once no live event can reach it any more (FIGURES_SETTLED_AFTER_DAYS):
+the jobs worker then computes its figures for every instrument (`days_settle`), by the
+very function that computes any period (openness.metrics.figures_compute), and marks it
+(SettledDay). Reports read settled whole days from DailyFigure and compute everything
+else — recent days, partial days at the ends — from the facts; the figures of adjacent
+periods add up exactly, so the sum is what a computation of the whole period gives.
+
+When facts of settled days change after all (an import of history, a late correction),
+the writer notes it (instruments.RecordChange); until the next `days_settle` recomputes
+them, those days count as not settled and reports compute them from the facts.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.db.models import Min, Q, Sum
+from django.utils import timezone
+
+from booking.models import Reservation
+from instruments.models import Instrument, RecordChange
+from instruments.services import record_lock, settled_horizon
+from openness.metrics import Figures, Story, figures_compute, ticks
+from openness.models import DailyFigure, SettledDay
+from openness.stories import Ids, stories_load
+from telemetry.models import Event, UsageSession
+
+FIELDS = ("known", "unknown", "booked", "booked_external", "effective", "external", "in_bookings", "unbooked",
+          "overrun", "completed", "no_show", "unverified")  # fmt: skip
+MEASURED = ("effective", "external", "in_bookings", "unbooked", "overrun")
+SETTLE_AT_ONCE = 31  # days per transaction of the jobs worker
+
+
+def midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), timezone.get_current_timezone())
+
+
+def first_unsettled(now: dt.datetime | None = None) -> dt.date:
+    """Days before this one have settled."""
+    return timezone.localdate(settled_horizon(now))
+
+
+def _days(start: dt.date, end: dt.date) -> Iterable[dt.date]:
+    day = start
+    while day < end:
+        yield day
+        day += dt.timedelta(days=1)
+
+
+def _changed_days(changes: Iterable[RecordChange]) -> set[dt.date]:
+    changed: set[dt.date] = set()
+    for change in changes:
+        last = timezone.localdate(change.end - dt.timedelta(microseconds=1))
+        changed.update(_days(timezone.localdate(change.start), last + dt.timedelta(days=1)))
+    return changed
+
+
+def settled_days(first: dt.date, after: dt.date) -> set[dt.date]:
+    """The days in [first, after) whose DailyFigure rows can be trusted now."""
+    days = set(SettledDay.objects.filter(day__gte=first, day__lt=after).values_list("day", flat=True))
+    if days:
+        changes = RecordChange.objects.filter(start__lt=midnight(after), end__gt=midnight(first))
+        days -= _changed_days(changes)
+    return days
+
+
+# --- writing ---------------------------------------------------------------------------
+
+
+def days_settle(*, now: dt.datetime | None = None, limit: int = SETTLE_AT_ONCE) -> int:
+    """Compute the figures of settled days that have none yet or whose facts changed, the
+    oldest first, at most `limit` days; returns how many. The jobs worker's task."""
+    with transaction.atomic():
+        record_lock()  # no change is being written while the facts are read
+        changes = list(RecordChange.objects.all())
+        todo = sorted(_due(first_unsettled(now)) | _changed_days(changes))[:limit]
+        if todo:
+            _compute(todo, now or timezone.now())
+        done = set(todo)
+        RecordChange.objects.filter(pk__in=[c.pk for c in changes if _changed_days([c]) <= done]).delete()
+    return len(todo)
+
+
+def _due(before: dt.date) -> set[dt.date]:
+    """Days with facts, before `before`, that are not settled yet."""
+    firsts = [
+        UsageSession.objects.aggregate(first=Min("start"))["first"],
+        Event.objects.aggregate(first=Min("ts"))["first"],
+        Reservation.objects.aggregate(first=Min("start"))["first"],
+    ]
+    known = [timezone.localdate(moment) for moment in firsts if moment is not None]
+    if not known:
+        return set()
+    settled = set(SettledDay.objects.filter(day__lt=before).values_list("day", flat=True))
+    return set(_days(min(known), before)) - settled
+
+
+def _compute(days: list[dt.date], now: dt.datetime) -> None:
+    instruments = list(Instrument.objects.values_list("pk", flat=True))
+    rows = []
+    for run_first, run_after in _runs(days):
+        stories = stories_load(instruments=instruments, start=midnight(run_first), end=midnight(run_after))
+        for pk, story in stories.items():
+            for day in _days(run_first, run_after):
+                row = _row(pk, day, story)
+                if row is not None:
+                    rows.append(row)
+    DailyFigure.objects.filter(day__in=days).delete()
+    DailyFigure.objects.bulk_create(rows, batch_size=2000)
+    SettledDay.objects.filter(day__in=days).delete()
+    SettledDay.objects.bulk_create([SettledDay(day=day, computed_at=now) for day in days])
+
+
+def _runs(days: list[dt.date]) -> list[tuple[dt.date, dt.date]]:
+    """Sorted days as [first, after) runs of consecutive days."""
+    runs: list[list[dt.date]] = []
+    for day in sorted(days):
+        if runs and runs[-1][1] == day:
+            runs[-1][1] = day + dt.timedelta(days=1)
+        else:
+            runs.append([day, day + dt.timedelta(days=1)])
+    return [(first, after) for first, after in runs]
+
+
+def _row(pk: int, day: dt.date, story: Story) -> DailyFigure | None:
+    f = figures_compute(story=story, start=ticks(midnight(day)), end=ticks(midnight(day + dt.timedelta(days=1))))
+    values = {name: getattr(f, name) or 0 for name in FIELDS}
+    if not any(values.values()):
+        return None
+    return DailyFigure(instrument_id=pk, day=day, external_organizations=sorted(f.external_organizations or ()),
+                       **values)  # fmt: skip
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+def figures_by_instrument(*, instruments: Ids, start: dt.datetime, end: dt.datetime) -> dict[int, Figures]:
+    """Each instrument's figures of [start, end): settled whole days from DailyFigure, the
+    rest from the facts. Instruments with nothing at all are left out."""
+    first, after = timezone.localdate(start), timezone.localdate(end) + dt.timedelta(days=1)
+    settled = settled_days(first, after)
+    cold, raw = [], []
+    cursor = start
+    for day in _days(first, after):
+        day_start, day_end = midnight(day), midnight(day + dt.timedelta(days=1))
+        if day in settled and start <= day_start and day_end <= end:
+            if cursor < day_start:
+                raw.append((cursor, day_start))
+            cold.append(day)
+            cursor = day_end
+    if cursor < end:
+        raw.append((cursor, end))
+    parts: list[dict[int, Figures]] = [_cold(instruments, cold)] if cold else []
+    for raw_start, raw_end in raw:
+        stories = stories_load(instruments=instruments, start=raw_start, end=raw_end)
+        parts.append({pk: figures_compute(story=story, start=ticks(raw_start), end=ticks(raw_end))
+                      for pk, story in stories.items()})  # fmt: skip
+    return figures_sum(parts, period=ticks(end) - ticks(start))
+
+
+def _cold(instruments: Ids, days: list[dt.date]) -> dict[int, Figures]:
+    when = Q()
+    for run_first, run_after in _runs(days):
+        when |= Q(day__gte=run_first, day__lt=run_after)
+    rows = DailyFigure.objects.filter(when, instrument_id__in=instruments)
+    organizations: dict[int, set[int]] = defaultdict(set)
+    for pk, ids in rows.filter(external__gt=0).values_list("instrument_id", "external_organizations"):
+        organizations[pk].update(ids)
+    sums = rows.order_by().values("instrument_id").annotate(**{f"s_{name}": Sum(name) for name in FIELDS})
+    period = len(days) * 86_400 * 1_000_000
+    out = {}
+    for row in sums:
+        pk = row["instrument_id"]
+        values = {name: int(row[f"s_{name}"]) for name in FIELDS}
+        out[pk] = Figures(period=period, external_organizations=frozenset(organizations[pk]), **values)
+    return out
+
+
+def figures_sum(parts: list[dict[int, Figures]], *, period: int) -> dict[int, Figures]:
+    """Figures of adjacent periods added up. Measured figures exist when the gateway
+    reported at some time in the whole period, as for one computation of it."""
+    totals: dict[int, Figures] = {}
+    for part in parts:
+        for pk, figures in part.items():
+            totals[pk] = figures if pk not in totals else _add(totals[pk], figures)
+    return {pk: _finish(figures, period) for pk, figures in totals.items()}
+
+
+def _add(a: Figures, b: Figures) -> Figures:
+    values = {name: (getattr(a, name) or 0) + (getattr(b, name) or 0) for name in FIELDS}
+    organizations = (a.external_organizations or frozenset()) | (b.external_organizations or frozenset())
+    return Figures(period=a.period + b.period, external_organizations=organizations, **values)
+
+
+def _finish(figures: Figures, period: int) -> Figures:
+    values = {name: getattr(figures, name) or 0 for name in FIELDS}
+    if not values["known"]:  # not measured in the whole period: no measured figure at all
+        values.update(dict.fromkeys(MEASURED))
+        organizations = None
+    else:
+        organizations = figures.external_organizations or frozenset()
+    return Figures(period=period, external_organizations=organizations, **values)

@@ -9,6 +9,7 @@ INSTALLED := $(VENV)/.installed
 
 ## demo: install, migrate, seed the demo network and run the whole system on http://127.0.0.1:8000
 demo: $(INSTALLED)
+	scripts/system-packages.sh run
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python manage.py seed_demo

@@ -22,7 +22,10 @@ FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-XLSX_NUMBER_FORMATS = {"hours": "#,##0.00", "rate": "0.00%", "int": "0", "datetime": "yyyy-mm-dd hh:mm:ss"}
+XLSX_NUMBER_FORMATS = {
+    "hours": "#,##0.00", "rate": "0.00%", "int": "0", "number": "0.00##", "signed": "+0.00;-0.00;0.00",
+    "datetime": "yyyy-mm-dd hh:mm:ss",
+}  # fmt: skip
 # A cell starting with one of these is a formula to a spreadsheet: names typed by users
 # (institutions, labs, instruments) are written with a leading apostrophe instead.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -36,7 +39,7 @@ def value(column: Column, raw):
         return timezone.localtime(raw).replace(tzinfo=None, microsecond=0)
     if column.kind == "bool":
         return _("yes") if raw else _("no")
-    if column.kind in ("hours", "rate", "int"):
+    if column.kind in ("hours", "rate", "int", "number", "signed"):
         return raw
     text = str(raw)
     return "'" + text if text.startswith(FORMULA_STARTS) else text

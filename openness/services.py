@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
+from accounts.models import Region, User
 from accounts.permissions import is_org_admin_of, regulated_region, regulates
 from instruments.models import Instrument
 from openness import evaluation as ev
@@ -167,11 +167,17 @@ def _lock_draft(evaluation: EvaluationRound) -> EvaluationRound:
     return current
 
 
-def round_create(*, by: User, name: str, start: dt.datetime, end: dt.datetime) -> EvaluationRound:
-    """A draft round of the creator's whole region, with a copy of the default config."""
-    region = regulated_region(by)
-    if region is None:
+def round_create(
+    *, by: User, name: str, start: dt.datetime, end: dt.datetime, region: Region | None = None
+) -> EvaluationRound:
+    """A draft round of the creator's whole region, or of a region inside it, with a copy
+    of the default config."""
+    own = regulated_region(by)
+    if own is None:
         raise PermissionDenied(ROUND_DENIED)
+    region = own if region is None else region
+    if not own.contains(region):
+        raise PermissionDenied(ROUND_OUTSIDE % {"region": region.name})
     if end <= start:
         raise ValidationError({"to": [BAD_PERIOD]})
     return EvaluationRound.objects.create(

@@ -11,7 +11,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-KINDS = ("text", "int", "hours", "rate", "datetime", "bool")
+KINDS = ("text", "int", "hours", "rate", "number", "signed", "datetime", "bool")
 
 
 @dataclass(frozen=True)
@@ -115,6 +115,10 @@ def display(kind: str, value: Any) -> str:
         return f"{value * 100:,.2f}%"  # the rate's 4 places exactly: no second rounding
     if kind == "int":
         return f"{value:,}"
+    if kind == "number":  # a Decimal, shown with the places it was stored with
+        return f"{value:,}"
+    if kind == "signed":  # a change: its sign always shown
+        return f"{value:+,}"
     if kind == "datetime":
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
     if kind == "bool":

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Organization, Region
 from instruments.models import Instrument
-from openness import dashboards, exports, nrii, reports, scopes, tables
+from openness import annual_report, dashboards, exports, nrii, reports, scopes, tables
 from openness.flag_views import flags_panel
 from openness.periods import Period, period_from_query, quick_picks
 from openness.scopes import Scope
@@ -132,6 +132,24 @@ def institution(request: HttpRequest, code: str) -> HttpResponse:
         nrii_query=f"institution={item.code}", **flags_panel(request=request, instruments=instruments, period=period),
     )  # fmt: skip
     return _respond(request, "openness/institution.html", context, item.code)
+
+
+@login_required
+def institution_annual_report(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    """The institution page's figures for one calendar year, as a PDF: scoped as that page."""
+    scope = _scope(request)
+    item = get_object_or_404(Organization.objects.select_related("region"), code=code)
+    instruments = _institution_instruments(scope, item)
+    period = annual_report.year_period(year)
+    if period is None:
+        raise Http404(annual_report.NO_SUCH_YEAR)
+    pdf = annual_report.annual_report_pdf(
+        request=request, institution=item, instruments=instruments, year=year, period=period
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    # Inline: a browser shows the report; the name is there for "save as".
+    response["Content-Disposition"] = f'inline; filename="{annual_report.filename(item, year)}"'
+    return response
 
 
 @login_required

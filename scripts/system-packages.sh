@@ -1,13 +1,28 @@
 #!/usr/bin/env bash
 # Makes sure the Debian packages a make target needs are there.
 #   scripts/system-packages.sh venv   Python 3.11 with venv
-#   scripts/system-packages.sh test   the servers the tests start privately
+#   scripts/system-packages.sh run    what the running system needs (PDF: Pango, a CJK font)
+#   scripts/system-packages.sh test   that, and the servers the tests start privately
 # Missing packages are installed when running as root with apt-get; otherwise the
 # script names them and stops.
 set -euo pipefail
 
 python=${PYTHON:-python3}
 need=()
+
+has_library() {
+  { ldconfig -p 2>/dev/null || /sbin/ldconfig -p; } | grep -q "$1"
+}
+
+# WeasyPrint (config/pdf.py) lays text out with Pango and HarfBuzz, and embeds the fonts
+# fontconfig finds: without one with Chinese glyphs, Chinese prints as empty boxes.
+need_run() {
+  has_library libpango-1.0.so.0 || need+=(libpango-1.0-0)
+  has_library libpangoft2-1.0.so.0 || need+=(libpangoft2-1.0-0)
+  has_library libharfbuzz-subset.so.0 || need+=(libharfbuzz-subset0)
+  command -v fc-list >/dev/null || need+=(fontconfig)
+  { command -v fc-list >/dev/null && [ -n "$(fc-list :lang=zh family)" ]; } || need+=(fonts-wqy-microhei)
+}
 case "${1:-}" in
   venv)
     if ! command -v "$python" >/dev/null; then
@@ -19,7 +34,11 @@ case "${1:-}" in
       need+=(python3-venv)
     fi
     ;;
+  run)
+    need_run
+    ;;
   test)
+    need_run
     compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || command -v initdb >/dev/null || need+=(postgresql)
     command -v redis-server >/dev/null || need+=(redis-server)
     command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || need+=(mosquitto)
@@ -28,7 +47,7 @@ case "${1:-}" in
     command -v chromedriver >/dev/null || need+=(chromium-driver)
     ;;
   *)
-    echo "usage: $0 venv|test" >&2
+    echo "usage: $0 venv|run|test" >&2
     exit 2
     ;;
 esac

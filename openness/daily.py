@@ -14,6 +14,7 @@ them, those days count as not settled and reports compute them from the facts.
 """
 
 import datetime as dt
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -24,7 +25,7 @@ from django.utils import timezone
 from booking.models import Reservation
 from instruments.models import Instrument, RecordChange
 from instruments.services import record_lock, settled_horizon
-from openness.metrics import Figures, Story, figures_compute, ticks
+from openness.metrics import Figures, Story, figures_compute, intervals_merge, known_time, ticks
 from openness.models import DailyFigure, SettledDay
 from openness.stories import Ids, stories_load
 from telemetry.models import Event, UsageSession
@@ -105,8 +106,8 @@ def _compute(days: list[dt.date], now: dt.datetime) -> None:
     for run_first, run_after in _runs(days):
         stories = stories_load(instruments=instruments, start=midnight(run_first), end=midnight(run_after))
         for pk, story in stories.items():
-            for day in _days(run_first, run_after):
-                row = _row(pk, day, story)
+            for day, day_story in _by_day(story, run_first, run_after).items():
+                row = _row(pk, day, day_story)
                 if row is not None:
                     rows.append(row)
     DailyFigure.objects.filter(day__in=days).delete()
@@ -126,8 +127,47 @@ def _runs(days: list[dt.date]) -> list[tuple[dt.date, dt.date]]:
     return [(first, after) for first, after in runs]
 
 
+def _by_day(story: Story, first: dt.date, after: dt.date) -> dict[dt.date, Story]:
+    """The story of each day: what touches the day, and the bookings of every (merged)
+    session that touches it — a booking that ended the day before still makes the rest of
+    its session overrun. Computing a day from it gives what the whole story gives."""
+    days = list(_days(first, after))
+    edges = [ticks(midnight(day)) for day in [*days, after]]
+
+    def touched(start: int, end: int) -> range:
+        lo, hi = max(0, bisect_right(edges, start) - 1), min(len(days), bisect_left(edges, end))
+        return range(lo, max(lo, hi))
+
+    sessions = intervals_merge(story.sessions)
+    session_ends = [end for _start, end in sessions]
+    by_day: list[tuple[list, list, list]] = [([], [], []) for _ in days]
+    for session in sessions:
+        for i in touched(*session):
+            by_day[i][0].append(session)
+    for gap in story.gaps:
+        for i in touched(*gap):
+            by_day[i][1].append(gap)
+    for booking in story.bookings:
+        where = set(touched(booking.start, booking.end))
+        j = bisect_right(session_ends, booking.start)  # the first session ending after it starts
+        while j < len(sessions) and sessions[j][0] < booking.end:
+            where.update(touched(*sessions[j]))
+            j += 1
+        for i in where:
+            by_day[i][2].append(booking)
+    return {
+        day: Story(s, g, b, story.first_event, story.last_event)
+        for day, (s, g, b) in zip(days, by_day, strict=True)
+        if s or g or b or story.first_event is not None
+    }
+
+
 def _row(pk: int, day: dt.date, story: Story) -> DailyFigure | None:
-    f = figures_compute(story=story, start=ticks(midnight(day)), end=ticks(midnight(day + dt.timedelta(days=1))))
+    start, end = ticks(midnight(day)), ticks(midnight(day + dt.timedelta(days=1)))
+    if not (story.sessions or story.gaps or story.bookings):  # most days of most instruments: quick
+        known = known_time(story, start, end)
+        return DailyFigure(instrument_id=pk, day=day, known=known) if known else None
+    f = figures_compute(story=story, start=start, end=end)
     values = {name: getattr(f, name) or 0 for name in FIELDS}
     if not any(values.values()):
         return None

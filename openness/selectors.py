@@ -90,11 +90,23 @@ def rollup_rows(
     *, instruments: QuerySet[Instrument], start: dt.datetime, end: dt.datetime, level: str
 ) -> list[RollupRow]:
     """One row per region, institution or lab of `level`, over the in-scope instruments."""
+    return rollups_all(instruments=instruments, start=start, end=end, levels=(level,))[level]
+
+
+def rollups_all(
+    *, instruments: QuerySet[Instrument], start: dt.datetime, end: dt.datetime, levels: Iterable[str] = LEVELS
+) -> dict[str, list[RollupRow]]:
+    """The roll-ups of several levels from one computation of the instruments' figures."""
     in_scope = instruments.filter(original_value__gte=settings.OPENNESS_THRESHOLD_CNY)
     infos = list(in_scope.values(*INFO_FIELDS))
-    figures = figures_by_instrument(instruments=in_scope, start=start, end=end)
+    rows = _rows(infos, figures_by_instrument(instruments=in_scope, start=start, end=end), start, end)
+    return {level: rollups_of(rows=rows, level=level) for level in levels}
+
+
+def rollups_of(*, rows: Iterable[InstrumentRow], level: str) -> list[RollupRow]:
+    """Instrument rows summed per region, institution or lab of `level`."""
     groups: dict[Any, Totals] = defaultdict(Totals)
-    for row in _rows(infos, figures, start, end):
+    for row in rows:
         groups[_key(level, row.info)].add(row.figures, row.reference)
     return sorted(_labelled(level, groups), key=lambda r: (r.institution or "", r.code))
 

@@ -83,9 +83,12 @@ def test_a_change_to_settled_days_is_read_from_the_facts_until_they_are_computed
     f.UsageSessionFactory(instrument=instrument, start=at(60), end=at(180))
     assert daily.days_settle(now=LATER, limit=100) > 0
     whole = (at(0), at(24 * 60))
-    assert daily.figures_by_instrument(instruments=[instrument.pk], start=whole[0], end=whole[1])[
-        instrument.pk
-    ].in_bookings == 0
+    assert (
+        daily.figures_by_instrument(instruments=[instrument.pk], start=whole[0], end=whole[1])[
+            instrument.pk
+        ].in_bookings
+        == 0
+    )
     # History arrives for a settled day: a booking covering the session.
     booking = f.ReservationFactory(instrument=instrument, start=at(0), end=at(240))
     assert record_change_note(start=booking.start, end=booking.end)

@@ -1,0 +1,198 @@
+"""Openness reports on a generated province, on a private PostgreSQL server.
+
+10,000 instruments (100 institutions in the counties of Jiangsu, 2 labs each) over 2025:
+500 usage sessions each (5 million), a booking for about every third session (half of
+them external), a few reporting gaps. The settled days are computed once
+(`compute_daily_figures`, timed), then, in the same run:
+1. the province report: roll-ups of the year at every level (province, city, county,
+   institution, lab) and the figures of every in-scope instrument;
+2. one instrument's year;
+3. the baseline: one hand-written SQL aggregate over the same stored rows giving the same
+   roll-ups (GROUPING SETS), and the province report computed from the raw facts alone.
+It prints seconds and the ratios.
+
+    .venv/bin/python -m bench.openness_bench [--instruments 10000] [--sessions 500]
+"""
+
+import argparse
+import datetime as dt
+import io
+import os
+import random
+import time
+
+from tests.servers import PostgresServer
+
+YEAR = 2025
+TZ = dt.timezone(dt.timedelta(hours=8))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--instruments", type=int, default=10_000)
+    parser.add_argument("--sessions", type=int, default=500, help="per instrument and year")
+    args = parser.parse_args()
+    pg = PostgresServer().start()
+    try:
+        os.environ.update(DATABASE_URL=pg.database_url("postgres"), DJANGO_SETTINGS_MODULE="config.settings",
+                          LOG_LEVEL="WARNING")  # fmt: skip
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        began = time.perf_counter()
+        counts = _generate(args.instruments, args.sessions)
+        print(f"generated {counts} in {time.perf_counter() - began:.0f} s; PostgreSQL {pg.port}")
+        began = time.perf_counter()
+        call_command("compute_daily_figures", stdout=io.StringIO())
+        print(f"figures of the settled days computed in {time.perf_counter() - began:.0f} s\n")
+        _measure()
+    finally:
+        pg.stop()
+
+
+def _generate(instruments: int, sessions: int) -> dict[str, int]:
+    from django.db import connection
+
+    from accounts.models import Organization, Region, User
+    from instruments.models import Category, Instrument, Lab
+
+    rng = random.Random(2025)
+    counties = list(Region.objects.filter(level=3, code__startswith="32").values_list("code", flat=True))
+    category = Category.objects.get(code="010100")
+    per_lab = max(1, instruments // 200)
+    institutions = [
+        Organization(code=f"inst-{n}", name_zh=f"单位{n}", kind="university", region_id=counties[n % len(counties)])
+        for n in range(100)
+    ]
+    Organization.objects.bulk_create(institutions)
+    firms = [
+        Organization(code=f"firm-{n}", name_zh=f"企业{n}", kind="enterprise", region_id=counties[n % len(counties)])
+        for n in range(50)
+    ]
+    Organization.objects.bulk_create(firms)
+    users = User.objects.bulk_create(
+        [User(username=f"u-{o.code}", organization=o, role=User.Role.MEMBER) for o in [*institutions, *firms]]
+    )
+    user_of = {u.organization_id: u.pk for u in users}
+    labs = Lab.objects.bulk_create(
+        [Lab(institution=o, code=f"lab-{k}", name_zh="实验室") for o in institutions for k in range(2)]
+    )
+    made = [
+        Instrument(lab=lab, institution_id=lab.institution_id, code=f"{lab.institution.code}-{lab.code}-{i}",
+                   name_zh="仪器", inner_id=f"{lab.code}-{i}", category=category, region_id=lab.institution.region_id,
+                   original_value=600_000 + 1000 * i)
+        for lab in labs for i in range(per_lab)
+    ]  # fmt: skip
+    Instrument.objects.bulk_create(made)
+    start = dt.datetime(YEAR, 1, 1, tzinfo=TZ)
+    year = (dt.datetime(YEAR + 1, 1, 1, tzinfo=TZ) - start).total_seconds()
+    session_rows, booking_rows, gap_rows, event_rows = io.StringIO(), io.StringIO(), io.StringIO(), io.StringIO()
+    n_sessions = n_bookings = 0
+    for instrument in made:
+        slot = year / sessions
+        for k in range(sessions):
+            s = start + dt.timedelta(seconds=k * slot + rng.uniform(0, slot / 2))
+            e = s + dt.timedelta(seconds=rng.uniform(1800, slot / 2))
+            session_rows.write(f"{instrument.pk}\t{s.isoformat()}\t{e.isoformat()}\tf\n")
+            n_sessions += 1
+            if k % 3 == 0:
+                org = rng.choice(firms).pk if rng.random() < 0.5 else instrument.institution_id
+                b_start, b_end = s - dt.timedelta(minutes=15), e - dt.timedelta(minutes=rng.choice([-30, 0, 30]))
+                external = "t" if org != instrument.institution_id else "f"
+                booking_rows.write(f"{instrument.pk}\t{user_of[org]}\t{org}\t{external}\t{b_start.isoformat()}"
+                                   f"\t{b_end.isoformat()}\t{b_end.isoformat()}\tcompleted\t\t测试\t\tuse"
+                                   f"\t{b_start.isoformat()}\tt\n")  # fmt: skip
+                n_bookings += 1
+        for _gap in range(4):
+            g = start + dt.timedelta(days=rng.uniform(0, 360))
+            gap_rows.write(f"{instrument.pk}\t{g.isoformat()}\t{(g + dt.timedelta(hours=3)).isoformat()}\n")
+        for seq, ts in ((2 * instrument.pk, start), (2 * instrument.pk + 1, start + dt.timedelta(seconds=year - 1))):
+            event_rows.write(f"1\t{seq}\t{instrument.pk}\t{ts.isoformat()}\tidle\t{ts.isoformat()}\n")
+    with connection.cursor() as wrapper:
+        cursor = wrapper.cursor
+        for table, columns, rows in (
+            ("telemetry_usagesession", "instrument_id, start, \"end\", is_open", session_rows),
+            ("booking_reservation", "instrument_id, requester_id, organization_id, is_external, start, \"end\", "
+             "blocked_until, status, status_reason, purpose, sample_description, service_way, created_at, "
+             "usage_verified", booking_rows),
+            ("telemetry_reportinggap", "instrument_id, start, \"end\"", gap_rows),
+            ("telemetry_event", "gateway_id, seq, instrument_id, ts, state, received_at", event_rows),
+        ):  # fmt: skip
+            rows.seek(0)
+            with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                while chunk := rows.read(1 << 20):
+                    copy.write(chunk)
+        cursor.execute("ANALYZE")
+    return {"instruments": len(made), "sessions": n_sessions, "bookings": n_bookings}
+
+
+def _timed(run, repeat: int = 3) -> tuple[float, object]:
+    best, result = float("inf"), None
+    for _ in range(repeat):
+        began = time.perf_counter()
+        result = run()
+        best = min(best, time.perf_counter() - began)
+    return best, result
+
+
+def _measure() -> None:
+    from django.db import connection
+
+    from instruments.models import Instrument
+    from openness import daily, selectors
+    from openness.metrics import figures_compute, ticks
+    from openness.stories import stories_load
+
+    start, end = dt.datetime(YEAR, 1, 1, tzinfo=TZ), dt.datetime(YEAR + 1, 1, 1, tzinfo=TZ)
+    everything = Instrument.objects.all()
+
+    def province_report():
+        rows = selectors.instrument_rows(instruments=everything, start=start, end=end)
+        in_scope = [row for row in rows if row.in_scope]
+        return {level: selectors.rollups_of(rows=in_scope, level=level) for level in selectors.LEVELS}, rows
+
+    report, (rollups, rows) = _timed(province_report)
+    one = everything.order_by("pk")[len(rows) // 2 : len(rows) // 2 + 1]
+    instrument, _ = _timed(lambda: selectors.instrument_rows(instruments=one, start=start, end=end), repeat=10)
+    # Each instrument's sums of the year: what every roll-up is added up from.
+    sql = """
+        SELECT d.instrument_id, sum(d.effective), sum(d.external), sum(d.known), sum(d.unknown), sum(d.booked),
+               sum(d.booked_external), sum(d.in_bookings), sum(d.unbooked), sum(d.overrun),
+               sum(d.completed), sum(d.no_show), sum(d.unverified)
+        FROM openness_dailyfigure d
+        WHERE d.day >= %s AND d.day < %s
+        GROUP BY d.instrument_id
+    """
+
+    def baseline():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [start.date(), end.date()])
+            return cursor.fetchall()
+
+    hand, grouped = _timed(baseline)
+
+    def from_facts():
+        stories = stories_load(instruments=everything, start=start, end=end)
+        return {pk: figures_compute(story=s, start=ticks(start), end=ticks(end)) for pk, s in stories.items()}
+
+    raw, _ = _timed(from_facts, repeat=1)
+    total = sum(float(r.totals.effective or 0) for r in rollups["province"])
+    check = sum(row[1] for row in grouped)
+    days = daily.DailyFigure.objects.count()
+    print(f"{len(rows):,} instruments; {days:,} stored instrument-days; province effective hours "
+          f"{total / 3.6e9:,.0f} (SQL: {float(check) / 3.6e9:,.0f})\n")  # fmt: skip
+    print(f"{'run':<58}{'seconds':>10}{'ratio':>8}")
+    for name, seconds in (
+        ("hand-written SQL: each instrument's sums (baseline)", hand),
+        ("province report: 5 roll-up levels + every instrument", report),
+        ("one instrument's year", instrument),
+        ("province report from the raw facts, no stored days", raw),
+    ):
+        print(f"{name:<58}{seconds:>10.3f}{seconds / hand:>8.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -18,7 +18,7 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Min, Q, Sum
 from django.utils import timezone
 
@@ -26,7 +26,7 @@ from booking.models import Reservation
 from instruments.models import Instrument, RecordChange
 from instruments.services import record_lock, settled_horizon
 from openness.metrics import Figures, Story, figures_compute, intervals_merge, known_time, ticks
-from openness.models import DailyFigure, SettledDay
+from openness.models import DailyFigure, DailyOrganization, SettledDay
 from openness.stories import Ids, stories_load
 from telemetry.models import Event, UsageSession
 
@@ -102,18 +102,36 @@ def _due(before: dt.date) -> set[dt.date]:
 
 def _compute(days: list[dt.date], now: dt.datetime) -> None:
     instruments = list(Instrument.objects.values_list("pk", flat=True))
-    rows = []
+    rows, served = [], []
     for run_first, run_after in _runs(days):
         stories = stories_load(instruments=instruments, start=midnight(run_first), end=midnight(run_after))
         for pk, story in stories.items():
             for day, day_story in _by_day(story, run_first, run_after).items():
-                row = _row(pk, day, day_story)
+                row, organizations = _row(pk, day, day_story)
                 if row is not None:
                     rows.append(row)
+                    served += [DailyOrganization(instrument_id=pk, day=day, organization_id=o) for o in organizations]
     DailyFigure.objects.filter(day__in=days).delete()
-    DailyFigure.objects.bulk_create(rows, batch_size=2000)
+    DailyOrganization.objects.filter(day__in=days).delete()
+    _insert(DailyFigure, rows)
+    _insert(DailyOrganization, served)
     SettledDay.objects.filter(day__in=days).delete()
     SettledDay.objects.bulk_create([SettledDay(day=day, computed_at=now) for day in days])
+
+
+def _insert(model, rows: list) -> None:
+    """bulk_create, by COPY on PostgreSQL: a year of a province is millions of rows."""
+    if connection.vendor != "postgresql" or not rows:
+        model.objects.bulk_create(rows, batch_size=2000)
+        return
+    columns = [f.column for f in model._meta.concrete_fields if not f.primary_key or f.column != "id"]
+    names = [f.attname for f in model._meta.concrete_fields if not f.primary_key or f.column != "id"]
+    with (
+        connection.cursor() as wrapper,
+        wrapper.cursor.copy(f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row([getattr(row, name) for name in names])
 
 
 def _runs(days: list[dt.date]) -> list[tuple[dt.date, dt.date]]:
@@ -162,17 +180,16 @@ def _by_day(story: Story, first: dt.date, after: dt.date) -> dict[dt.date, Story
     }
 
 
-def _row(pk: int, day: dt.date, story: Story) -> DailyFigure | None:
+def _row(pk: int, day: dt.date, story: Story) -> tuple[DailyFigure | None, frozenset[int]]:
     start, end = ticks(midnight(day)), ticks(midnight(day + dt.timedelta(days=1)))
     if not (story.sessions or story.gaps or story.bookings):  # most days of most instruments: quick
         known = known_time(story, start, end)
-        return DailyFigure(instrument_id=pk, day=day, known=known) if known else None
+        return (DailyFigure(instrument_id=pk, day=day, known=known) if known else None), frozenset()
     f = figures_compute(story=story, start=start, end=end)
     values = {name: getattr(f, name) or 0 for name in FIELDS}
     if not any(values.values()):
-        return None
-    return DailyFigure(instrument_id=pk, day=day, external_organizations=sorted(f.external_organizations or ()),
-                       **values)  # fmt: skip
+        return None, frozenset()
+    return DailyFigure(instrument_id=pk, day=day, **values), f.external_organizations or frozenset()
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -208,8 +225,9 @@ def _cold(instruments: Ids, days: list[dt.date]) -> dict[int, Figures]:
         when |= Q(day__gte=run_first, day__lt=run_after)
     rows = DailyFigure.objects.filter(when, instrument_id__in=instruments)
     organizations: dict[int, set[int]] = defaultdict(set)
-    for pk, ids in rows.filter(external__gt=0).values_list("instrument_id", "external_organizations"):
-        organizations[pk].update(ids)
+    served = DailyOrganization.objects.filter(when, instrument_id__in=instruments)
+    for pk, organization in served.values_list("instrument_id", "organization_id").distinct():
+        organizations[pk].add(organization)
     sums = rows.order_by().values("instrument_id").annotate(**{f"s_{name}": Sum(name) for name in FIELDS})
     period = len(days) * 86_400 * 1_000_000
     out = {}

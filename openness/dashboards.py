@@ -37,6 +37,10 @@ def area_report(*, instruments: QuerySet[Instrument], period: Period, region: Re
     if below != "institution":
         institutions = reports.group(whole, "institution", period, sort)
         report.tables["institutions"] = reports.rollup_table("institutions", _("Institutions"), institutions)
+    classes = reports.group(whole, "category", period, sort)
+    report.tables["classes"] = reports.rollup_table("classes", _("By instrument class"), classes)
+    bands = sorted(reports.group(whole, "value_band", period, sort), key=lambda r: int(r["code"]))
+    report.tables["bands"] = reports.rollup_table("bands", _("By original value"), bands)
     nodes = reports.tree(whole, LEVELS[LEVELS.index(below) :], period)
     report.tables["treemap"] = reports.tree_table(nodes)
     report.tables["months"] = reports.months_table(by_month)

@@ -138,13 +138,27 @@ class DailyFigure(models.Model):
     completed = models.IntegerField(default=0)
     no_show = models.IntegerField(default=0)
     unverified = models.IntegerField(default=0)
-    external_organizations = models.JSONField(default=list)  # ids, when external > 0
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["day", "instrument"], name="daily_figure_once")]
 
     def __str__(self) -> str:
         return f"{self.instrument_id} {self.day}"
+
+
+class DailyOrganization(models.Model):
+    """An outside organization an instrument served (measured external use) on a settled day:
+    "distinct organizations served" over a period is a distinct count, not a sum."""
+
+    instrument = models.ForeignKey(Instrument, models.CASCADE, related_name="+", db_constraint=False)
+    day = models.DateField()
+    organization = models.ForeignKey(Organization, models.CASCADE, related_name="+", db_constraint=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "instrument", "organization"], name="daily_org_once")]
+
+    def __str__(self) -> str:
+        return f"{self.instrument_id} {self.day} → {self.organization_id}"
 
 
 class SettledDay(models.Model):

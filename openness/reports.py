@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, Region
-from instruments.models import Instrument, Lab
+from instruments.models import Category, Instrument, Lab
 from openness import selectors
 from openness.metrics import TICKS_PER_HOUR, reference_hours
 from openness.periods import Period
@@ -131,11 +131,18 @@ def group_key(level: str, info: dict) -> str:
         "city": lambda: region[:4] + "00",
         "county": lambda: region,
         "institution": lambda: info["institution__code"],
+        "category": lambda: info["category_id"][:2] + "0000",
+        "value_band": lambda: selectors.value_band(info["original_value"]),
     }[level]()
 
 
 def names(level: str, keys) -> dict[str, tuple[str, str]]:
     """(name, url) of each key; a region code with no row of its own is named by its code."""
+    if level == "category":
+        classes = Category.objects.in_bulk(list(keys))
+        return {k: (classes[k].name if k in classes else k, "") for k in keys}
+    if level == "value_band":
+        return {k: (selectors.value_band_name(k), "") for k in keys}
     if level == "institution":
         orgs = Organization.objects.filter(code__in=list(keys))
         return {o.code: (o.name, reverse("openness:institution", args=[o.code])) for o in orgs}

@@ -5,20 +5,26 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
+from itertools import pairwise
 from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Organization, Region
-from instruments.models import Instrument, Lab
+from instruments.models import Category, Instrument, Lab
 from openness.daily import figures_by_instrument
 from openness.metrics import Figures, Story, figures_compute, reference_hours, ticks
 from openness.totals import Totals
 
-LEVELS = ("province", "city", "county", "institution", "lab")
+LEVELS = ("province", "city", "county", "institution", "lab", "category", "value_band")
+# Lower bounds (CNY) of the value bands above the openness threshold: 50–100, 100–200,
+# 200–500 and 500 万元 or more, as audits group instruments.
+VALUE_BANDS = (Decimal(1_000_000), Decimal(2_000_000), Decimal(5_000_000))
 INFO_FIELDS = (
     "pk", "code", "name_zh", "name_en", "type", "original_value", "institution_id", "institution__code",
     "lab_id", "lab__code", "region_id", "category_id", "binding__id",
@@ -55,21 +61,27 @@ def annual_reference_hours(instrument_type: str) -> int:
 def instrument_rows(*, instruments: QuerySet[Instrument], start: dt.datetime, end: dt.datetime) -> list[InstrumentRow]:
     """Figures of each instrument in [start, end), in the queryset's order."""
     infos = list(instruments.values(*INFO_FIELDS))
-    figures = figures_by_instrument(instruments=[info["pk"] for info in infos], start=start, end=end)
+    # The queryset as a subquery, not a list of ids: a province has more instruments than
+    # SQLite takes parameters, and PostgreSQL plans a semi-join faster than 10,000 values.
+    ids = [info["pk"] for info in infos] if instruments.query.is_sliced else instruments.order_by().values("pk")
+    figures = figures_by_instrument(instruments=ids, start=start, end=end)
     return _rows(infos, figures, start, end)
 
 
 def _rows(infos: Iterable[dict], figures: dict[int, Figures], start: dt.datetime, end: dt.datetime) -> list:
     tz = timezone.get_current_timezone()
     rows, empty = [], figures_compute(story=Story(), start=ticks(start), end=ticks(end))
+    references: dict[int, Fraction] = {}  # one value per annual figure over the period
     for info in infos:
         annual = annual_reference_hours(info["type"])
+        if annual not in references:
+            references[annual] = reference_hours(start=start, end=end, annual_hours=annual, tz=tz)
         rows.append(
             InstrumentRow(
                 info=info,
                 in_scope=info["original_value"] >= settings.OPENNESS_THRESHOLD_CNY,
                 figures=figures.get(info["pk"], empty),
-                reference=reference_hours(start=start, end=end, annual_hours=annual, tz=tz),
+                reference=references[annual],
             )
         )
     return rows
@@ -83,7 +95,26 @@ def _key(level: str, info: dict) -> str | int:
         "county": lambda: region,
         "institution": lambda: info["institution_id"],
         "lab": lambda: info["lab_id"],
+        "category": lambda: info["category_id"][:2] + "0000",
+        "value_band": lambda: value_band(info["original_value"]),
     }[level]()
+
+
+def value_band(value: Decimal) -> str:
+    """The band of an original value: its lower bound in 万元 ("50" for 50–100 万元)."""
+    lower = settings.OPENNESS_THRESHOLD_CNY
+    for bound in VALUE_BANDS:
+        if value >= bound:
+            lower = bound
+    return f"{lower / 10_000:.0f}"
+
+
+def value_band_name(key: str) -> str:
+    bounds = [f"{b / 10_000:.0f}" for b in VALUE_BANDS]
+    if key == bounds[-1]:
+        return _("%(lower)s × 10,000 CNY or more") % {"lower": key}
+    following = next((b for b in bounds if int(b) > int(key)), None)
+    return _("%(lower)s–%(upper)s × 10,000 CNY") % {"lower": key, "upper": following}
 
 
 def rollup_rows(
@@ -100,7 +131,44 @@ def rollups_all(
     in_scope = instruments.filter(original_value__gte=settings.OPENNESS_THRESHOLD_CNY)
     infos = list(in_scope.values(*INFO_FIELDS))
     rows = _rows(infos, figures_by_instrument(instruments=in_scope, start=start, end=end), start, end)
-    return {level: rollups_of(rows=rows, level=level) for level in levels}
+    return rollups_many(rows=rows, levels=levels)
+
+
+# Each level of the tree is the sum of the one below: labs make institutions, institutions
+# counties, and so on; so instruments are added once, at the lab, and groups merged upwards.
+TREE = ("lab", "institution", "county", "city", "province")
+
+
+def rollups_many(*, rows: list[InstrumentRow], levels: Iterable[str]) -> dict[str, list[RollupRow]]:
+    """Roll-ups of several levels of the same (in-scope) instrument rows."""
+    levels = list(levels)
+    out: dict[str, list[RollupRow]] = {}
+    if any(level in TREE for level in levels):
+        labs: dict[Any, Totals] = defaultdict(Totals)
+        parents: dict[str, dict[Any, Any]] = {"institution": {}, "county": {}, "city": {}, "province": {}}
+        for row in rows:
+            labs[row.info["lab_id"]].add(row.figures, row.reference)
+            parents["institution"][row.info["lab_id"]] = row.info["institution_id"]
+            parents["county"][row.info["institution_id"]] = row.info["region_id"]
+            parents["city"][row.info["region_id"]] = row.info["region_id"][:4] + "00"
+            parents["province"][row.info["region_id"][:4] + "00"] = row.info["region_id"][:2] + "0000"
+        groups = {"lab": labs}
+        for lower, upper in pairwise(TREE):
+            merged: dict[Any, Totals] = defaultdict(Totals)
+            for key, totals in groups[lower].items():
+                merged[parents[upper][key]].merge(totals)
+            groups[upper] = merged
+        for level in levels:
+            if level in TREE:
+                out[level] = _sorted(_labelled(level, groups[level]))
+    for level in levels:
+        if level not in TREE:
+            out[level] = rollups_of(rows=rows, level=level)
+    return out
+
+
+def _sorted(rows: list[RollupRow]) -> list[RollupRow]:
+    return sorted(rows, key=lambda r: (r.institution or "", r.code))
 
 
 def rollups_of(*, rows: Iterable[InstrumentRow], level: str) -> list[RollupRow]:
@@ -108,10 +176,15 @@ def rollups_of(*, rows: Iterable[InstrumentRow], level: str) -> list[RollupRow]:
     groups: dict[Any, Totals] = defaultdict(Totals)
     for row in rows:
         groups[_key(level, row.info)].add(row.figures, row.reference)
-    return sorted(_labelled(level, groups), key=lambda r: (r.institution or "", r.code))
+    return _sorted(_labelled(level, groups))
 
 
 def _labelled(level: str, groups: dict[Any, Totals]) -> list[RollupRow]:
+    if level == "category":
+        classes = Category.objects.in_bulk(list(groups))
+        return [RollupRow(level, k, classes[k].name if k in classes else k, None, t) for k, t in groups.items()]
+    if level == "value_band":
+        return [RollupRow(level, k, value_band_name(k), None, t) for k, t in groups.items()]
     if level == "lab":
         labs = Lab.objects.select_related("institution").in_bulk(list(groups))
         return [RollupRow(level, labs[k].code, labs[k].name, labs[k].institution.code, t) for k, t in groups.items()]

@@ -1,1 +1,1 @@
-"""Filled by a later issue."""
+"""Billing across institutions: rates, charges, invoices and innovation vouchers."""

@@ -1,1 +1,2 @@
-"""Filled by a later issue."""
+"""Bookings: rules, availability, reservations without double booking, calendars, feeds,
+notifications and settlement from measured use."""

@@ -1,1 +1,2 @@
-"""Filled by a later issue."""
+"""Telemetry: gateways and their credentials, the ingest of MQTT events, usage sessions and
+reporting gaps, live status, and the embedded broker."""

@@ -26,7 +26,14 @@ from booking.models import Reservation
 from instruments.models import Instrument, RecordChange
 from instruments.services import record_lock, settled_horizon
 from openness.metrics import Figures, Story, figures_compute, intervals_merge, known_time, ticks
-from openness.models import DailyFigure, DailyOrganization, SettledDay
+from openness.models import (
+    DailyFigure,
+    DailyOrganization,
+    MonthlyFigure,
+    MonthlyOrganization,
+    SettledDay,
+    SettledMonth,
+)
 from openness.stories import Ids, stories_load
 from telemetry.models import Event, UsageSession
 
@@ -81,6 +88,7 @@ def days_settle(*, now: dt.datetime | None = None, limit: int = SETTLE_AT_ONCE) 
         todo = sorted(_due(first_unsettled(now)) | _changed_days(changes))[:limit]
         if todo:
             _compute(todo, now or timezone.now())
+            _compute_months({day.replace(day=1) for day in todo}, now or timezone.now())
         done = set(todo)
         RecordChange.objects.filter(pk__in=[c.pk for c in changes if _changed_days([c]) <= done]).delete()
     return len(todo)
@@ -117,6 +125,31 @@ def _compute(days: list[dt.date], now: dt.datetime) -> None:
     _insert(DailyOrganization, served)
     SettledDay.objects.filter(day__in=days).delete()
     SettledDay.objects.bulk_create([SettledDay(day=day, computed_at=now) for day in days])
+
+
+def _month_after(month: dt.date) -> dt.date:
+    return (month + dt.timedelta(days=32)).replace(day=1)
+
+
+def _compute_months(months: set[dt.date], now: dt.datetime) -> None:
+    """Sum the stored days of each of these months that is settled through, once more."""
+    for month in sorted(months):
+        after = _month_after(month)
+        MonthlyFigure.objects.filter(month=month).delete()
+        MonthlyOrganization.objects.filter(month=month).delete()
+        SettledMonth.objects.filter(month=month).delete()
+        if SettledDay.objects.filter(day__gte=month, day__lt=after).count() < (after - month).days:
+            continue  # not settled through yet
+        days = DailyFigure.objects.filter(day__gte=month, day__lt=after).order_by().values("instrument_id")
+        sums = days.annotate(**{f"s_{name}": Sum(name) for name in FIELDS})
+        rows = [MonthlyFigure(instrument_id=row["instrument_id"], month=month, **{n: row[f"s_{n}"] for n in FIELDS})
+                for row in sums]  # fmt: skip
+        _insert(MonthlyFigure, rows)
+        served = DailyOrganization.objects.filter(day__gte=month, day__lt=after)
+        pairs = served.values_list("instrument_id", "organization_id").distinct()
+        _insert(MonthlyOrganization, [MonthlyOrganization(instrument_id=i, month=month, organization_id=o)
+                                      for i, o in pairs])  # fmt: skip
+        SettledMonth.objects.create(month=month, computed_at=now)
 
 
 def _insert(model, rows: list) -> None:
@@ -211,7 +244,10 @@ def figures_by_instrument(*, instruments: Ids, start: dt.datetime, end: dt.datet
             cursor = day_end
     if cursor < end:
         raw.append((cursor, end))
-    parts: list[dict[int, Figures]] = [_cold(instruments, cold)] if cold else []
+    months, days = _whole_months(cold)
+    parts: list[dict[int, Figures]] = [_cold(instruments, days)] if days else []
+    if months:
+        parts.append(_cold(instruments, months, monthly=True))
     for raw_start, raw_end in raw:
         stories = stories_load(instruments=instruments, start=raw_start, end=raw_end)
         parts.append({pk: figures_compute(story=story, start=ticks(raw_start), end=ticks(raw_end))
@@ -219,17 +255,32 @@ def figures_by_instrument(*, instruments: Ids, start: dt.datetime, end: dt.datet
     return figures_sum(parts, period=ticks(end) - ticks(start))
 
 
-def _cold(instruments: Ids, days: list[dt.date]) -> dict[int, Figures]:
+def _whole_months(days: list[dt.date]) -> tuple[list[dt.date], list[dt.date]]:
+    """The settled months whose every day is among these days, and the days left over."""
+    by_month: dict[dt.date, list[dt.date]] = defaultdict(list)
+    for day in days:
+        by_month[day.replace(day=1)].append(day)
+    whole = {m for m, in_month in by_month.items() if len(in_month) == (_month_after(m) - m).days}
+    if whole:
+        whole &= set(SettledMonth.objects.filter(month__in=whole).values_list("month", flat=True))
+    rest = [day for day in days if day.replace(day=1) not in whole]
+    return sorted(whole), rest
+
+
+def _cold(instruments: Ids, days: list[dt.date], *, monthly: bool = False) -> dict[int, Figures]:
+    """Sums of stored days (or, with `monthly`, of stored months: `days` are then months)."""
+    figure, served_by, key = (MonthlyFigure, MonthlyOrganization, "month") if monthly else (
+        DailyFigure, DailyOrganization, "day")  # fmt: skip
     when = Q()
-    for run_first, run_after in _runs(days):
-        when |= Q(day__gte=run_first, day__lt=run_after)
-    rows = DailyFigure.objects.filter(when, instrument_id__in=instruments)
+    for run_first, run_after in _runs(days) if not monthly else [(m, _month_after(m)) for m in days]:
+        when |= Q(**{f"{key}__gte": run_first, f"{key}__lt": run_after})
+    rows = figure.objects.filter(when, instrument_id__in=instruments)
     organizations: dict[int, set[int]] = defaultdict(set)
-    served = DailyOrganization.objects.filter(when, instrument_id__in=instruments)
+    served = served_by.objects.filter(when, instrument_id__in=instruments)
     for pk, organization in served.values_list("instrument_id", "organization_id").distinct():
         organizations[pk].add(organization)
     sums = rows.order_by().values("instrument_id").annotate(**{f"s_{name}": Sum(name) for name in FIELDS})
-    period = len(days) * 86_400 * 1_000_000
+    period = 0  # set by figures_sum, which knows the whole period
     out = {}
     for row in sums:
         pk = row["instrument_id"]

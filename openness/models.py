@@ -169,3 +169,53 @@ class SettledDay(models.Model):
 
     def __str__(self) -> str:
         return str(self.day)
+
+
+class MonthlyFigure(models.Model):
+    """The sums of an instrument's DailyFigure rows over a month all of whose days are
+    settled: a report of a year reads twelve rows per instrument instead of 365."""
+
+    instrument = models.ForeignKey(Instrument, models.CASCADE, related_name="+", db_constraint=False)
+    month = models.DateField()  # its first day
+    known = models.BigIntegerField(default=0)
+    unknown = models.BigIntegerField(default=0)
+    booked = models.BigIntegerField(default=0)
+    booked_external = models.BigIntegerField(default=0)
+    effective = models.BigIntegerField(default=0)
+    external = models.BigIntegerField(default=0)
+    in_bookings = models.BigIntegerField(default=0)
+    unbooked = models.BigIntegerField(default=0)
+    overrun = models.BigIntegerField(default=0)
+    completed = models.IntegerField(default=0)
+    no_show = models.IntegerField(default=0)
+    unverified = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["month", "instrument"], name="monthly_figure_once")]
+
+    def __str__(self) -> str:
+        return f"{self.instrument_id} {self.month:%Y-%m}"
+
+
+class MonthlyOrganization(models.Model):
+    """An outside organization an instrument served in a settled month."""
+
+    instrument = models.ForeignKey(Instrument, models.CASCADE, related_name="+", db_constraint=False)
+    month = models.DateField()
+    organization = models.ForeignKey(Organization, models.CASCADE, related_name="+", db_constraint=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["month", "instrument", "organization"], name="monthly_org_once")]
+
+    def __str__(self) -> str:
+        return f"{self.instrument_id} {self.month:%Y-%m} → {self.organization_id}"
+
+
+class SettledMonth(models.Model):
+    """A month whose MonthlyFigure rows sum its settled days."""
+
+    month = models.DateField(primary_key=True)
+    computed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}"

@@ -128,3 +128,34 @@ def test_the_command_computes_every_settled_day_again_with_the_same_result():
     assert [{k: v for k, v in row.items() if k != "id"} for row in before] == [
         {k: v for k, v in row.items() if k != "id"} for row in after
     ]
+
+
+@pytest.mark.django_db
+def test_whole_settled_months_are_read_from_their_sums_and_agree_with_the_facts():
+    from openness.models import MonthlyFigure, SettledMonth
+
+    binding = f.BindingFactory()
+    instrument = binding.instrument
+    march = dt.datetime(2026, 3, 1, tzinfo=timezone.get_current_timezone())
+    for ts in (march - dt.timedelta(days=3), march + dt.timedelta(days=70)):
+        f.EventFactory(gateway=binding.gateway, instrument=instrument, ts=ts)
+    for n in range(0, 60 * 24 * 50, 60 * 17):  # sessions every 17 hours, some across midnight
+        f.UsageSessionFactory(instrument=instrument, start=march + dt.timedelta(minutes=n),
+                              end=march + dt.timedelta(minutes=n + 300))  # fmt: skip
+        if n % 3 == 0:
+            f.ReservationFactory(instrument=instrument, start=march + dt.timedelta(minutes=n - 30),
+                                 end=march + dt.timedelta(minutes=n + 240))  # fmt: skip
+    daily.days_settle(now=LATER, limit=200)
+    assert SettledMonth.objects.filter(month=dt.date(2026, 3, 1)).exists()
+    assert MonthlyFigure.objects.filter(instrument=instrument, month=dt.date(2026, 3, 1)).exists()
+    for begin, end in [(march, march + dt.timedelta(days=31)), (march - dt.timedelta(days=2), march + dt.timedelta(
+            days=45, hours=5))]:  # fmt: skip
+        stored = daily.figures_by_instrument(instruments=[instrument.pk], start=begin, end=end)
+        assert reported(stored) == reported(from_facts([instrument.pk], begin, end))
+    # A change to one day of the month: the month is read day by day, that day from the facts.
+    booking = f.ReservationFactory(instrument=instrument, start=march + dt.timedelta(days=10, hours=1),
+                                   end=march + dt.timedelta(days=10, hours=2))  # fmt: skip
+    record_change_note(start=booking.start, end=booking.end)
+    begin, end = march, march + dt.timedelta(days=31)
+    stored = daily.figures_by_instrument(instruments=[instrument.pk], start=begin, end=end)
+    assert reported(stored) == reported(from_facts([instrument.pk], begin, end))

@@ -119,13 +119,10 @@ class EvaluationResult(models.Model):
         return f"{self.round_id} {self.institution_id} {self.total}"
 
 
-class DailyFigure(models.Model):
-    """One instrument's figures of one settled local day, in microseconds (openness.metrics
-    ticks) and counts, as openness.metrics computes them for that day: reports add days up
-    instead of computing a year from the raw facts. A day without a row had nothing."""
+class StoredFigures(models.Model):
+    """Figures of one instrument over a stored span, in microseconds (openness.metrics ticks)
+    and counts: the fields of openness.metrics.Figures that add up."""
 
-    instrument = models.ForeignKey(Instrument, models.CASCADE, related_name="+", db_constraint=False)
-    day = models.DateField()
     known = models.BigIntegerField(default=0)
     unknown = models.BigIntegerField(default=0)
     booked = models.BigIntegerField(default=0)
@@ -138,6 +135,18 @@ class DailyFigure(models.Model):
     completed = models.IntegerField(default=0)
     no_show = models.IntegerField(default=0)
     unverified = models.IntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class DailyFigure(StoredFigures):
+    """One instrument's figures of one settled local day, in microseconds (openness.metrics
+    ticks) and counts, as openness.metrics computes them for that day: reports add days up
+    instead of computing a year from the raw facts. A day without a row had nothing."""
+
+    instrument = models.ForeignKey(Instrument, models.CASCADE, related_name="+", db_constraint=False)
+    day = models.DateField()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["day", "instrument"], name="daily_figure_once")]
@@ -171,24 +180,12 @@ class SettledDay(models.Model):
         return str(self.day)
 
 
-class MonthlyFigure(models.Model):
+class MonthlyFigure(StoredFigures):
     """The sums of an instrument's DailyFigure rows over a month all of whose days are
     settled: a report of a year reads twelve rows per instrument instead of 365."""
 
     instrument = models.ForeignKey(Instrument, models.CASCADE, related_name="+", db_constraint=False)
     month = models.DateField()  # its first day
-    known = models.BigIntegerField(default=0)
-    unknown = models.BigIntegerField(default=0)
-    booked = models.BigIntegerField(default=0)
-    booked_external = models.BigIntegerField(default=0)
-    effective = models.BigIntegerField(default=0)
-    external = models.BigIntegerField(default=0)
-    in_bookings = models.BigIntegerField(default=0)
-    unbooked = models.BigIntegerField(default=0)
-    overrun = models.BigIntegerField(default=0)
-    completed = models.IntegerField(default=0)
-    no_show = models.IntegerField(default=0)
-    unverified = models.IntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["month", "instrument"], name="monthly_figure_once")]

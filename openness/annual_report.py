@@ -18,8 +18,7 @@ from accounts.models import Organization
 from config.pdf import html_to_pdf
 from instruments.models import Instrument
 from openness import dashboards, tables
-from openness.flag_views import EVIDENCE_NAMES
-from openness.flag_views import _shown as evidence_shown  # the page's wording of a flag's numbers
+from openness.flag_views import evidence_numbers
 from openness.flags import flags_visible
 from openness.models import Flag
 from openness.periods import Period, this_year_so_far
@@ -72,8 +71,7 @@ def year_flags(*, user, instruments: QuerySet[Instrument], period: Period) -> li
         .order_by("instrument__code", "period_start", "kind")
     )
     for flag in flags:
-        numbers = flag.evidence.get("numbers", {}).items()
-        flag.numbers = [(EVIDENCE_NAMES.get(k, k), evidence_shown(k, v)) for k, v in numbers]
+        flag.numbers = evidence_numbers(flag)
         flag.last_day = timezone.localdate(flag.period_end - dt.timedelta(microseconds=1))
     return flags
 

@@ -73,7 +73,7 @@ def flags_panel(*, request: HttpRequest, instruments: QuerySet[Instrument], peri
     shown = list(flags[: SHOWN if everything else FIRST])
     regulator = regulated_region(user) is not None
     for flag in shown:
-        flag.numbers = [(EVIDENCE_NAMES.get(k, k), _shown(k, v)) for k, v in flag.evidence.get("numbers", {}).items()]
+        flag.numbers = evidence_numbers(flag)
         flag.last_day = timezone.localtime(flag.period_end - dt.timedelta(microseconds=1)).date()
         flag.may_explain = flag.state != Flag.State.CLOSED and is_org_admin_of(user, flag.instrument.institution)
         flag.may_close = flag.state != Flag.State.CLOSED and regulator
@@ -89,6 +89,11 @@ def flags_panel(*, request: HttpRequest, instruments: QuerySet[Instrument], peri
         "flags_next": request.get_full_path(),
         "flags_export": f"{reverse('openness-flag-export')}?{period.query}",
     }
+
+
+def evidence_numbers(flag: Flag) -> list[tuple[str, str]]:
+    """A flag's evidence as the pages and the annual report show it: (label, value)."""
+    return [(EVIDENCE_NAMES.get(k, k), _shown(k, v)) for k, v in flag.evidence.get("numbers", {}).items()]
 
 
 def _shown(key: str, value) -> str:

@@ -109,6 +109,10 @@ class Reservation(models.Model):
     purpose = models.TextField(_("purpose"))
     sample_description = models.TextField(_("samples"), blank=True)
     service_way = models.CharField(_("service way"), max_length=12, choices=ServiceWay.choices, default=ServiceWay.USE)
+    # Users of the owning institution charge their use to a grant or cost centre (经费卡号).
+    cost_centre = models.CharField(_("grant or cost centre (经费卡号)"), max_length=64, blank=True)
+    # Cancelled by its requester after approval, less than LATE_CANCEL_HOURS before the start.
+    cancelled_late = models.BooleanField(_("cancelled late"), default=False, editable=False)
     created_at = models.DateTimeField(_("requested"), auto_now_add=True)
     expires_at = models.DateTimeField(_("pending until"), null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -235,3 +239,102 @@ class FeedToken(models.Model):
 
     def __str__(self) -> str:
         return f"feed of {self.user}" + (f" for {self.instrument}" if self.instrument_id else "")
+
+
+def _results_path(instance: "SampleOrder", filename: str) -> str:
+    return f"sample-results/{instance.instrument_id}/{secrets.token_hex(8)}-{filename[-80:]}"
+
+
+class SampleOrder(models.Model):
+    """Entrusted testing (委托测试): a customer sends N samples for an instrument's service;
+    the lab accepts or rejects, records the results and completes it; it is billed per sample."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+        CANCELLED = "cancelled", _("Cancelled")
+        COMPLETED = "completed", _("Completed")
+
+    instrument = models.ForeignKey(
+        Instrument, models.PROTECT, related_name="sample_orders", verbose_name=_("instrument")
+    )
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="sample_orders", verbose_name=_("requester")
+    )
+    organization = models.ForeignKey(
+        Organization, models.PROTECT, related_name="sample_orders", verbose_name=_("organization")
+    )
+    is_external = models.BooleanField(_("external user"), editable=False)
+    samples = models.PositiveIntegerField(_("number of samples"))
+    description = models.TextField(_("samples and tests wanted"))
+    cost_centre = models.CharField(_("grant or cost centre (经费卡号)"), max_length=64, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    status_reason = models.TextField(_("reason"), blank=True)
+    results = models.FileField(_("results"), upload_to=_results_path, blank=True)
+    results_note = models.TextField(_("results note"), blank=True)
+    created_at = models.DateTimeField(_("ordered"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True, editable=False)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True, editable=False)
+    # The customer confirmed the results: only then may a voucher pay for the order.
+    confirmed_at = models.DateTimeField(_("results confirmed"), null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("sample order")
+        verbose_name_plural = _("sample orders")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(samples__gt=0), name="sample_order_samples_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} × {self.samples}"
+
+
+class CreditMark(models.Model):
+    """One mark against a user (and their organization): a no-show, a late cancellation, or
+    an invoice overdue beyond the limit. Marks in the rolling window count; a lifted one does not."""
+
+    class Kind(models.TextChoices):
+        NO_SHOW = "no_show", _("No-show")
+        LATE_CANCEL = "late_cancel", _("Late cancellation")
+        OVERDUE = "overdue", _("Overdue invoice")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="credit_marks",
+        verbose_name=_("user"),
+    )  # fmt: skip
+    organization = models.ForeignKey(
+        Organization, models.PROTECT, related_name="credit_marks", verbose_name=_("organization")
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    reservation = models.ForeignKey(
+        Reservation, models.PROTECT, null=True, blank=True, related_name="credit_marks", editable=False
+    )
+    # What the mark is about when it is not a booking (an invoice number).
+    reference = models.CharField(_("reference"), max_length=64, blank=True)
+    at = models.DateTimeField(_("when"))
+    lifted_at = models.DateTimeField(_("lifted"), null=True, blank=True, editable=False)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    lift_reason = models.TextField(_("reason for lifting"), blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("credit mark")
+        verbose_name_plural = _("credit marks")
+        indexes = [models.Index(fields=["organization", "at"]), models.Index(fields=["user", "at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reservation", "kind"], condition=models.Q(reservation__isnull=False),
+                name="one_mark_per_booking_and_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "reference", "kind"], condition=~models.Q(reference=""),
+                name="one_mark_per_reference_and_kind",
+            ),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.user or self.organization}"

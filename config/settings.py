@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "instruments",
     "telemetry",
     "booking",
+    "billing",
     "openness",
 ]
 
@@ -214,6 +215,22 @@ try:
 except ValueError:
     raise ImproperlyConfigured("OPENNESS_FLAG_REGISTRATION_FROM is not a date like 2026-01-01.") from None
 OPENNESS_FLAG_NO_SHOWS = env_int("OPENNESS_FLAG_NO_SHOWS", 3, minimum=1)
+
+# Billing (billing/pricing.py): VAT on every charge, the payment term, and when a
+# requester's cancellation of an approved booking counts as late (fee and credit).
+BILLING_VAT_RATE: Decimal = env_decimal("BILLING_VAT_RATE", "0.06")
+BILLING_PAYMENT_TERM_DAYS = env_int("BILLING_PAYMENT_TERM_DAYS", 30, minimum=1)
+BILLING_INVOICE_PREFIX = env_str("BILLING_INVOICE_PREFIX", "INV")
+LATE_CANCEL_HOURS = env_int("LATE_CANCEL_HOURS", 24, minimum=0)
+# User credit (booking/credit.py): marks (no-shows, late cancellations, invoices overdue by
+# more than CREDIT_OVERDUE_DAYS) counted over CREDIT_WINDOW_DAYS. From CREDIT_APPROVAL_MARKS
+# on, a user's new bookings need approval; from CREDIT_SUSPEND_MARKS on, they may not book
+# for CREDIT_SUSPEND_DAYS after the last mark.
+CREDIT_WINDOW_DAYS = env_int("CREDIT_WINDOW_DAYS", 180, minimum=1)
+CREDIT_OVERDUE_DAYS = env_int("CREDIT_OVERDUE_DAYS", 30, minimum=0)
+CREDIT_APPROVAL_MARKS = env_int("CREDIT_APPROVAL_MARKS", 2, minimum=1)
+CREDIT_SUSPEND_MARKS = env_int("CREDIT_SUSPEND_MARKS", 4, minimum=1)
+CREDIT_SUSPEND_DAYS = env_int("CREDIT_SUSPEND_DAYS", 30, minimum=1)
 
 # Booking: the rules object (swappable) and when reminders go out.
 BOOKING_RULES = env_str("BOOKING_RULES", "booking.policy.BookingRules")

@@ -14,6 +14,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, Region
+from billing.pricing import LINE_LABELS
 from booking.models import Reservation, SampleOrder
 from instruments.models import Instrument
 
@@ -243,8 +244,7 @@ class ChargeLine(models.Model):
     """One priced line of a charge, saying what it counts and on which basis."""
 
     charge = models.ForeignKey(Charge, models.PROTECT, related_name="lines")
-    description = models.CharField(_("description"), max_length=200)
-    basis = models.CharField(_("basis"), max_length=20, blank=True)
+    basis = models.CharField(_("what it counts"), max_length=20)  # a key of billing.pricing.LINE_LABELS
     quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=4)
     unit_price = models.DecimalField(_("unit price"), **MONEY)
     amount = models.DecimalField(_("amount"), **MONEY)
@@ -253,7 +253,11 @@ class ChargeLine(models.Model):
         ordering = ["id"]
 
     def __str__(self) -> str:
-        return f"{self.description}: {self.amount}"
+        return f"{self.basis}: {self.amount}"
+
+    @property
+    def label(self) -> str:
+        return str(LINE_LABELS.get(self.basis, self.basis))
 
 
 class Payment(models.Model):

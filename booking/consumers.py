@@ -90,11 +90,19 @@ def _inbox_snapshot(user) -> dict:
             }
             for r in pending
         ],
+        "sample_orders": [
+            {
+                "id": o.pk, "instrument": o.instrument.code, "requester": o.requester.username,
+                "organization": o.organization.name_zh, "samples": o.samples, "status": o.status,
+            }
+            for o in selectors.sample_order_inbox(user).order_by("created_at", "pk")
+        ],
     }  # fmt: skip
 
 
 class InboxConsumer(AsyncJsonWebsocketConsumer):
-    """Requests awaiting the connected lab manager, resent whenever one of their labs changes."""
+    """Requests and sample orders awaiting the connected lab manager, resent whenever one of
+    their labs changes."""
 
     async def connect(self):
         user = self.scope.get("user")
@@ -118,4 +126,7 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(await _inbox_snapshot(self.scope["user"]))
 
     async def reservation_changed(self, event):
+        await self.send_json(await _inbox_snapshot(self.scope["user"]))
+
+    async def sample_order_changed(self, event):
         await self.send_json(await _inbox_snapshot(self.scope["user"]))

@@ -8,6 +8,7 @@ from accounts.models import Organization, User
 from accounts.widgets import DateInput, DateTimeInput, TimeInput
 from booking.models import BookingPolicy, Reservation
 from booking.policies import POLICY_FIELDS
+from booking.samples import MAX_COST_CENTRE, MAX_SAMPLES, MAX_TEXT, SAMPLES_FIELD_ERRORS
 from booking.schedules import CLOSURE_REPEATS, WEEKDAYS
 
 
@@ -74,3 +75,30 @@ class ClosureForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=200)
     repeat = forms.ChoiceField(label=_("Repeats"), choices=CLOSURE_REPEATS, required=False)
     until = forms.DateField(label=_("Repeats until"), required=False, widget=DateInput())
+
+
+class SampleOrderForm(forms.Form):
+    """An order for sample testing (委托测试); the service checks it again, for every door."""
+
+    samples = forms.IntegerField(
+        label=_("Number of samples"), min_value=1, max_value=MAX_SAMPLES, error_messages=SAMPLES_FIELD_ERRORS,
+        widget=forms.NumberInput(attrs={"step": 1, "min": 1, "max": MAX_SAMPLES}),
+    )  # fmt: skip
+    description = forms.CharField(
+        label=_("Samples and tests wanted"), widget=forms.Textarea(attrs={"rows": 4}), max_length=MAX_TEXT,
+        help_text=_("Material, size, preparation, hazards; which measurements and conditions."),
+    )  # fmt: skip
+    cost_centre = forms.CharField(
+        label=_("Grant or cost centre (经费卡号)"), max_length=MAX_COST_CENTRE, required=False,
+        help_text=_("For members of the instrument's institution."),
+    )  # fmt: skip
+
+
+class SampleCompleteForm(forms.Form):
+    results = forms.FileField(
+        label=_("Results file"), help_text=_("PDF, Excel (.xlsx), CSV, ZIP, PNG or JPEG."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.xlsx,.csv,.zip,.png,.jpg,.jpeg"}),
+    )  # fmt: skip
+    note = forms.CharField(
+        label=_("Note to the customer"), widget=forms.Textarea(attrs={"rows": 2}), max_length=MAX_TEXT, required=False
+    )

@@ -10,7 +10,7 @@ import logging
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
-from booking.models import Reservation
+from booking.models import Reservation, SampleOrder
 from instruments.models import Instrument
 
 log = logging.getLogger(__name__)
@@ -28,6 +28,12 @@ def reservation_changed(reservation: Reservation) -> None:
     hint = {"type": "reservation.changed", "reservation": reservation.pk, "status": reservation.status}
     _send(instrument_group(reservation.instrument_id), hint)
     _send(lab_group(reservation.instrument.lab_id), hint)
+
+
+def sample_order_changed(order: SampleOrder) -> None:
+    """To the lab's inboxes only: a sample order takes no time on the calendar."""
+    hint = {"type": "sample_order.changed", "sample_order": order.pk, "status": order.status}
+    _send(lab_group(order.instrument.lab_id), hint)
 
 
 def calendar_changed(instrument: Instrument) -> None:

@@ -3,6 +3,9 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from billing.charges import charges_make
+from billing.invoicing import invoices_month_end, invoices_overdue_mark
+from billing.vouchers import programmes_expire
 from booking.jobs import reminders_send
 from booking.notifications import emails_send
 from booking.services import reservations_expire
@@ -27,6 +30,11 @@ JOBS = [
     Job("mark silent gateways", close_silent_sessions, 10),
     Job("settle bookings from measured use", reservations_settle, 300),
     Job("sync the broker's credentials", lambda: int(broker_auth_write()), 10),
+    Job("charge settled bookings and completed sample orders", charges_make, 300),
+    # Idempotent: last month's charges not invoiced yet, one invoice per provider and customer.
+    Job("invoice last month", invoices_month_end, 3600),
+    Job("mark overdue invoices against their customers' credit", invoices_overdue_mark, 6 * 3600),
+    Job("expire ended voucher programmes", programmes_expire, 6 * 3600),
     # Idempotent; re-run through the month so the evidence follows late events and settlements.
     Job("compute the figures of settled days", days_settle, 600),
     Job("detect anomaly flags of the previous month", flags_detect_previous_month, 6 * 3600),

@@ -190,6 +190,8 @@ PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 40_000_000, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = PHOTO_MAX_BYTES + 1024 * 1024
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
+# Results of a sample order (委托测试): PDF, XLSX, CSV, ZIP, PNG or JPEG up to this size.
+SAMPLE_RESULTS_MAX_BYTES = env_int("SAMPLE_RESULTS_MAX_BYTES", 50 * 1024 * 1024, minimum=1024)
 
 # Instruments worth at least this much (CNY) must be open and are scored.
 OPENNESS_THRESHOLD_CNY: Decimal = env_decimal("OPENNESS_THRESHOLD_CNY", "500000")

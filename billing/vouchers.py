@@ -1,0 +1,316 @@
+"""Innovation vouchers (科技创新券): programmes, grants, what they pay, and providers' claims.
+
+Money only moves by conditional updates (`balance >= amount`) inside the transaction that
+records it, and check constraints forbid a negative programme budget or grant balance, so
+no interleaving of invoices can overdraw a grant, on PostgreSQL or SQLite.
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organization, Region, User
+from accounts.permissions import regulated_region
+from billing import ledger, pricing
+from billing.charges import voucher_eligible
+from billing.models import (
+    Charge,
+    ClaimLine,
+    Invoice,
+    VoucherClaim,
+    VoucherGrant,
+    VoucherPayment,
+    VoucherProgramme,
+)
+
+ZERO = pricing.ZERO
+
+NOT_REGULATOR = _("Only a province or city regulator runs voucher programmes, within its own region.")
+OUTSIDE_REGION = _("This region is outside the region you regulate.")
+PROGRAMME_NOT_OPEN = _("This programme is not open: it runs from %(start)s to %(end)s.")
+NOT_ENTERPRISE = _("Only enterprises (start-ups and SMEs) can apply for innovation vouchers.")
+NOT_IN_REGION = _("Your organization is registered in %(region)s, outside this programme's region.")
+CODE_MISMATCH = _("This is not your organization's unified social credit code.")
+OVER_CAP = _("The cap per enterprise in this programme is %(cap)s.")
+ALREADY_APPLIED = _("Your organization has already applied to this programme.")
+NOT_APPLIED = _("This application has already been decided.")
+REASON_REQUIRED = _("Give the applicant a reason.")
+BUDGET_EXHAUSTED = _("The programme has %(left)s left to grant.")
+NOT_PROGRAMME_REGULATOR = _("Only the regulator running the programme decides on it.")
+AMOUNT_POSITIVE = _("Enter an amount above zero, in yuan with at most two decimals.")
+NOTHING_TO_CLAIM = _("Vouchers paid nothing on your invoices in this period that is not claimed yet.")
+LINE_DECIDED = _("This claim line has already been decided.")
+CLAIM_NOT_DECIDED = _("Decide every line before recording the payment.")
+EXCEPTION_VERIFIED = _("This charge is measured use already; it needs no exception.")
+EXCEPTION_INVOICED = _("This charge is on an issued invoice already.")
+
+
+def money_amount(value: Decimal | str, field: str = "amount") -> Decimal:
+    try:
+        amount = Decimal(str(value).strip())
+    except ArithmeticError:
+        raise ValidationError({field: AMOUNT_POSITIVE}) from None
+    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+        raise ValidationError({field: AMOUNT_POSITIVE})
+    return amount
+
+
+def _regulator_scope(by: User) -> Region:
+    scope = regulated_region(by)
+    if scope is None or scope.level > Region.Level.CITY:
+        raise PermissionDenied(NOT_REGULATOR)
+    return scope
+
+
+def programme_create(*, by: User, **fields) -> VoucherProgramme:
+    scope = _regulator_scope(by)
+    for field in ("customer_region", "provider_region"):
+        if not scope.contains(fields[field]):
+            raise ValidationError({field: OUTSIDE_REGION})
+    programme = VoucherProgramme(regulator=by.organization, budget_left=fields.get("budget", ZERO), **fields)
+    programme.full_clean()
+    programme.save()
+    ledger.append(
+        kind="programme", subject=f"programme:{programme.pk}", amount=programme.budget,
+        data={"name": programme.name, "year": programme.year, "by": by.pk},
+    )  # fmt: skip
+    return programme
+
+
+def _check_regulator(by: User, programme: VoucherProgramme) -> None:
+    if not (by.is_active and by.role == User.Role.REGULATOR and by.organization_id == programme.regulator_id):
+        raise PermissionDenied(NOT_PROGRAMME_REGULATOR)
+
+
+def grant_apply(
+    *, by: User, programme: VoucherProgramme, size: str, credit_code: str, requested: Decimal | str, purpose: str,
+    today: dt.date | None = None,
+) -> VoucherGrant:  # fmt: skip
+    today = today or timezone.localdate()
+    org = by.organization
+    if org is None or org.kind != Organization.Kind.ENTERPRISE:
+        raise PermissionDenied(NOT_ENTERPRISE)
+    if not programme.valid_from <= today <= programme.valid_until:
+        raise ValidationError(PROGRAMME_NOT_OPEN % {"start": programme.valid_from, "end": programme.valid_until})
+    if not programme.customer_region.contains(org.region):
+        raise ValidationError(NOT_IN_REGION % {"region": org.region})
+    if credit_code.strip().upper() != org.code.upper():
+        raise ValidationError({"credit_code": CODE_MISMATCH})
+    requested = money_amount(requested, "requested")
+    if requested > programme.cap_per_enterprise:
+        raise ValidationError({"requested": OVER_CAP % {"cap": programme.cap_per_enterprise}})
+    grant = VoucherGrant(
+        programme=programme, enterprise=org, applicant=by, size=size, credit_code=org.code,
+        requested=requested, purpose=purpose.strip(),
+    )  # fmt: skip
+    grant.full_clean(validate_unique=False)
+    try:
+        with transaction.atomic():
+            grant.save()
+    except IntegrityError:
+        raise ValidationError(ALREADY_APPLIED) from None
+    return grant
+
+
+def grant_decide(
+    *, grant: VoucherGrant, by: User, amount: Decimal | str | None = None, refuse_reason: str = ""
+) -> VoucherGrant:
+    """Grant `amount` (at most the cap) from the programme's budget, or refuse with a reason."""
+    _check_regulator(by, grant.programme)
+    with transaction.atomic():
+        grant = VoucherGrant.objects.select_for_update().select_related("programme").get(pk=grant.pk)
+        if grant.status != VoucherGrant.Status.APPLIED:
+            raise ValidationError(NOT_APPLIED)
+        now = timezone.now()
+        if amount is None:
+            if not refuse_reason.strip():
+                raise ValidationError({"reason": REASON_REQUIRED})
+            grant.status, grant.reason = VoucherGrant.Status.REFUSED, refuse_reason.strip()
+        else:
+            amount = money_amount(amount)
+            programme = grant.programme
+            if amount > programme.cap_per_enterprise:
+                raise ValidationError({"amount": OVER_CAP % {"cap": programme.cap_per_enterprise}})
+            # Conditional: never below zero, however many grants are decided at once.
+            taken = VoucherProgramme.objects.filter(pk=programme.pk, budget_left__gte=amount).update(
+                budget_left=F("budget_left") - amount
+            )
+            if not taken:
+                programme.refresh_from_db()
+                raise ValidationError({"amount": BUDGET_EXHAUSTED % {"left": programme.budget_left}})
+            grant.status, grant.amount, grant.balance = VoucherGrant.Status.GRANTED, amount, amount
+        grant.decided_by, grant.decided_at = by, now
+        grant.save()
+        ledger.append(
+            kind="voucher_grant", subject=f"grant:{grant.pk}", amount=grant.amount,
+            data={"status": grant.status, "enterprise": grant.enterprise_id, "by": by.pk, "reason": grant.reason},
+        )  # fmt: skip
+    return grant
+
+
+def grants_for(*, invoice: Invoice, on: dt.date) -> list[VoucherGrant]:
+    """The customer's grants that may pay for a service on `on` by this provider."""
+    grants = VoucherGrant.objects.filter(
+        enterprise=invoice.customer, status=VoucherGrant.Status.GRANTED, balance__gt=0,
+        programme__valid_from__lte=on, programme__valid_until__gte=on,
+    ).select_related("programme__provider_region", "programme__customer_region")  # fmt: skip
+    region = invoice.provider.region
+    return [g for g in grants.order_by("programme__valid_until", "pk") if g.programme.provider_region.contains(region)]
+
+
+def _pay_one(*, grant: VoucherGrant, charge: Charge, invoice: Invoice) -> Decimal:
+    grant.refresh_from_db(fields=["balance"])
+    amount = pricing.voucher_share(charge.total, grant.share_percent, grant.balance)
+    if amount <= 0:
+        return ZERO
+    # Conditional: a concurrent invoice that spent the balance first makes this a no-op.
+    if not VoucherGrant.objects.filter(pk=grant.pk, balance__gte=amount).update(balance=F("balance") - amount):
+        return _pay_one(grant=grant, charge=charge, invoice=invoice)
+    VoucherPayment.objects.create(grant=grant, charge=charge, invoice=invoice, amount=amount)
+    ledger.append(
+        kind="voucher_payment", subject=f"charge:{charge.pk}", amount=amount,
+        data={"grant": grant.pk, "invoice": invoice.pk, "share": grant.share_percent},
+    )  # fmt: skip
+    return amount
+
+
+def vouchers_pay(*, invoice: Invoice) -> Decimal:
+    """Pay each eligible charge's voucher share, up to the grants' balances; called inside the
+    issuing transaction. Returns the amount vouchers pay of the invoice."""
+    paid = ZERO
+    charges = invoice.charges.select_related("sample_order").order_by("service_date", "pk")
+    for charge in charges:
+        if not voucher_eligible(charge):
+            continue
+        for grant in grants_for(invoice=invoice, on=charge.service_date):
+            amount = _pay_one(grant=grant, charge=charge, invoice=invoice)
+            if amount:
+                paid += amount
+                break
+    return paid
+
+
+def vouchers_reverse(*, invoice: Invoice, now: dt.datetime) -> None:
+    """Give a voided invoice's voucher payments back to their grants."""
+    for payment in invoice.voucher_payments.filter(reversed_at__isnull=True).select_for_update():
+        VoucherGrant.objects.filter(pk=payment.grant_id).update(balance=F("balance") + payment.amount)
+        VoucherPayment.objects.filter(pk=payment.pk).update(reversed_at=now)
+        ledger.append(
+            kind="voucher_reversal", subject=f"charge:{payment.charge_id}", amount=-payment.amount,
+            data={"grant": payment.grant_id, "invoice": invoice.pk},
+        )  # fmt: skip
+
+
+def voucher_exception_approve(*, charge: Charge, by: User) -> Charge:
+    """A regulator lets a voucher pay this one unverified charge."""
+    scope = regulated_region(by)
+    if scope is None or not scope.contains(charge.provider.region):
+        raise PermissionDenied(OUTSIDE_REGION)
+    with transaction.atomic():
+        charge = Charge.objects.select_for_update().select_related("invoice", "sample_order").get(pk=charge.pk)
+        if voucher_eligible(charge):
+            raise ValidationError(EXCEPTION_VERIFIED)
+        if charge.invoice and charge.invoice.status != Invoice.Status.DRAFT:
+            raise ValidationError(EXCEPTION_INVOICED)
+        charge.voucher_exception_by, charge.voucher_exception_at = by, timezone.now()
+        charge.save(update_fields=["voucher_exception_by", "voucher_exception_at"])
+        ledger.append(kind="voucher_exception", subject=f"charge:{charge.pk}", amount=charge.total, data={"by": by.pk})
+    return charge
+
+
+def programmes_expire(*, today: dt.date | None = None) -> int:
+    """Close programmes past their end: unused grant balances go back to the budget (the jobs worker)."""
+    today = today or timezone.localdate()
+    expired = 0
+    for programme in VoucherProgramme.objects.filter(valid_until__lt=today, expired_at__isnull=True):
+        with transaction.atomic():
+            for grant in programme.grants.select_for_update().filter(status=VoucherGrant.Status.GRANTED):
+                released = grant.balance
+                VoucherGrant.objects.filter(pk=grant.pk).update(balance=ZERO, status=VoucherGrant.Status.EXPIRED)
+                VoucherProgramme.objects.filter(pk=programme.pk).update(budget_left=F("budget_left") + released)
+                ledger.append(
+                    kind="voucher_expiry", subject=f"grant:{grant.pk}", amount=released,
+                    data={"programme": programme.pk},
+                )  # fmt: skip
+            programme.grants.filter(status=VoucherGrant.Status.APPLIED).update(
+                status=VoucherGrant.Status.REFUSED, reason=str(_("The programme ended before a decision."))
+            )
+            VoucherProgramme.objects.filter(pk=programme.pk).update(expired_at=timezone.now())
+        expired += 1
+    return expired
+
+
+def claim_submit(*, by: User, programme: VoucherProgramme, period_start: dt.date, period_end: dt.date) -> VoucherClaim:
+    """Claim what vouchers of the programme paid on the provider's invoices issued in the period."""
+    provider = by.organization
+    with transaction.atomic():
+        payments = VoucherPayment.objects.select_for_update().filter(
+            grant__programme=programme, invoice__provider=provider, reversed_at__isnull=True,
+            claim_line__isnull=True, invoice__issued_at__date__gte=period_start,
+            invoice__issued_at__date__lt=period_end,
+        )  # fmt: skip
+        chosen = list(payments)
+        if not chosen:
+            raise ValidationError(NOTHING_TO_CLAIM)
+        claim = VoucherClaim.objects.create(
+            programme=programme, provider=provider, period_start=period_start, period_end=period_end,
+            amount=sum((p.amount for p in chosen), ZERO), submitted_by=by,
+        )  # fmt: skip
+        ClaimLine.objects.bulk_create(ClaimLine(claim=claim, payment=p) for p in chosen)
+        ledger.append(
+            kind="claim", subject=f"claim:{claim.pk}", amount=claim.amount,
+            data={"programme": programme.pk, "provider": provider.pk, "lines": len(chosen)},
+        )  # fmt: skip
+    return claim
+
+
+def claim_line_decide(*, line: ClaimLine, by: User, approve: bool, reason: str = "") -> ClaimLine:
+    claim = line.claim
+    _check_regulator(by, claim.programme)
+    if not approve and not reason.strip():
+        raise ValidationError({"reason": REASON_REQUIRED})
+    with transaction.atomic():
+        line = ClaimLine.objects.select_for_update().select_related("payment").get(pk=line.pk)
+        if line.decision != ClaimLine.Decision.PENDING:
+            raise ValidationError(LINE_DECIDED)
+        line.decision = ClaimLine.Decision.APPROVED if approve else ClaimLine.Decision.REJECTED
+        line.reason, line.decided_by, line.decided_at = reason.strip(), by, timezone.now()
+        line.save()
+        approved = claim.lines.filter(decision=ClaimLine.Decision.APPROVED).aggregate(s=Sum("payment__amount"))["s"]
+        pending = claim.lines.filter(decision=ClaimLine.Decision.PENDING).exists()
+        VoucherClaim.objects.filter(pk=claim.pk).update(
+            approved_amount=approved or ZERO,
+            status=VoucherClaim.Status.SUBMITTED if pending else VoucherClaim.Status.DECIDED,
+        )
+        ledger.append(
+            kind="claim_decision", subject=f"claim_line:{line.pk}", amount=line.payment.amount,
+            data={"decision": line.decision, "reason": line.reason, "by": by.pk},
+        )  # fmt: skip
+    return line
+
+
+def claim_paid(*, claim: VoucherClaim, by: User, reference: str) -> VoucherClaim:
+    _check_regulator(by, claim.programme)
+    with transaction.atomic():
+        claim = VoucherClaim.objects.select_for_update().get(pk=claim.pk)
+        if claim.status != VoucherClaim.Status.DECIDED:
+            raise ValidationError(CLAIM_NOT_DECIDED)
+        if not reference.strip():
+            raise ValidationError({"reference": _("Enter the payment reference.")})
+        claim.status, claim.paid_at, claim.paid_reference = VoucherClaim.Status.PAID, timezone.now(), reference.strip()
+        claim.save()
+        ledger.append(
+            kind="claim_paid", subject=f"claim:{claim.pk}", amount=claim.approved_amount,
+            data={"reference": claim.paid_reference, "by": by.pk},
+        )  # fmt: skip
+    return claim
+
+
+def unverified_charges(*, region: Region) -> Q:
+    """Charges in the region a voucher would not pay without an exception."""
+    return Q(provider__region__code__startswith=region.prefix, verified=False, voucher_exception_at__isnull=True)

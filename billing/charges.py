@@ -43,14 +43,15 @@ def _local_date(moment: dt.datetime) -> dt.date:
 
 
 def approved_on(reservation: Reservation) -> dt.date:
-    """The day the booking was approved (the rate of that day applies)."""
+    """The day the booking was approved (the rate of that day applies). A booking without a
+    recorded approval (imported history) counts as approved when asked, or at its start if earlier."""
     at = (
         ReservationEvent.objects.filter(reservation=reservation, to_status=Reservation.Status.APPROVED)
         .order_by("at")
         .values_list("at", flat=True)
         .first()
     )
-    return _local_date(at or reservation.created_at)
+    return _local_date(at or min(reservation.created_at, reservation.start))
 
 
 def reservation_lines(reservation: Reservation, rate: pricing.Rate, klass: str) -> tuple[str, list[pricing.Line]]:

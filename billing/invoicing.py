@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -79,6 +79,7 @@ def _next_number(provider: Organization, issued_at: dt.datetime) -> tuple[int, s
 def invoice_issue(*, invoice: Invoice, now: dt.datetime | None = None) -> Invoice:
     now = now or timezone.now()
     with transaction.atomic():
+        ledger.hold()
         invoice = Invoice.objects.select_for_update().select_related("provider", "customer").get(pk=invoice.pk)
         if invoice.status != Invoice.Status.DRAFT:
             raise ValidationError(NOT_DRAFT % {"status": invoice.get_status_display()})
@@ -89,9 +90,10 @@ def invoice_issue(*, invoice: Invoice, now: dt.datetime | None = None) -> Invoic
         invoice.due_date = timezone.localtime(now).date() + dt.timedelta(days=settings.BILLING_PAYMENT_TERM_DAYS)
         invoice.save()
         invoice.voucher_amount = vouchers.vouchers_pay(invoice=invoice)
+        invoice.customer_due = invoice.total - invoice.voucher_amount
         if invoice.customer_due == ZERO:
             invoice.status, invoice.paid_at = Invoice.Status.PAID, now
-        invoice.save(update_fields=["voucher_amount", "status", "paid_at"])
+        invoice.save(update_fields=["voucher_amount", "customer_due", "status", "paid_at"])
         ledger.append(
             kind="invoice_issued", subject=f"invoice:{invoice.pk}", amount=invoice.total,
             data={"number": invoice.number, "customer": invoice.customer_id, "vouchers": invoice.voucher_amount},
@@ -107,6 +109,7 @@ def invoice_void(*, invoice: Invoice, by: User, reason: str, now: dt.datetime | 
         raise ValidationError({"reason": REASON_REQUIRED})
     now = now or timezone.now()
     with transaction.atomic():
+        ledger.hold()
         invoice = Invoice.objects.select_for_update().select_related("provider").get(pk=invoice.pk)
         if invoice.status == Invoice.Status.VOID:
             raise ValidationError(ALREADY_VOID)
@@ -116,14 +119,14 @@ def invoice_void(*, invoice: Invoice, by: User, reason: str, now: dt.datetime | 
         note = None
         if issued:
             vouchers.vouchers_reverse(invoice=invoice, now=now)
+            sequence, number = _next_number(invoice.provider, now)
             note = Invoice.objects.create(
                 provider=invoice.provider, customer=invoice.customer, kind=Invoice.Kind.CREDIT_NOTE, corrects=invoice,
                 period_start=invoice.period_start, period_end=invoice.period_end, net=-invoice.net, vat=-invoice.vat,
-                total=-invoice.total, voucher_amount=-invoice.voucher_amount, status=Invoice.Status.ISSUED,
-                issued_at=now, void_reason=reason,
+                total=-invoice.total, voucher_amount=-invoice.voucher_amount,
+                customer_due=-invoice.customer_due, status=Invoice.Status.ISSUED,
+                issued_at=now, void_reason=reason, sequence=sequence, number=number,
             )  # fmt: skip
-            note.sequence, note.number = _next_number(invoice.provider, now)
-            note.save(update_fields=["sequence", "number"])
             ledger.append(
                 kind="credit_note", subject=f"invoice:{note.pk}", amount=note.total,
                 data={"number": note.number, "corrects": invoice.number, "reason": reason, "by": by.pk},
@@ -158,10 +161,12 @@ def payment_record(*, invoice: Invoice, by: User, reference: str, paid_on: dt.da
         payment = Payment.objects.create(
             invoice=invoice, reference=reference, paid_on=paid_on, amount=amount, recorded_by=by
         )
-        Invoice.objects.filter(pk=invoice.pk).update(paid_amount=F("paid_amount") + amount)
-        invoice.refresh_from_db()
+        # Computed here from the locked row, not by the database: SQLite does decimal
+        # arithmetic in floating point.
+        invoice.paid_amount += amount
         if invoice.outstanding == ZERO:
-            Invoice.objects.filter(pk=invoice.pk).update(status=Invoice.Status.PAID, paid_at=timezone.now())
+            invoice.status, invoice.paid_at = Invoice.Status.PAID, timezone.now()
+        invoice.save(update_fields=["paid_amount", "status", "paid_at"])
         ledger.append(
             kind="payment", subject=f"invoice:{invoice.pk}", amount=amount,
             data={"number": invoice.number, "reference": reference, "paid_on": paid_on, "by": by.pk},

@@ -14,10 +14,15 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from billing.models import LedgerEntry, LedgerHead
 
 GENESIS = "0" * 64
+# Why an entry does not check out: shown by manage.py verify_ledger and on the ledger page.
+BROKEN_LINK = _("an entry before it was deleted, inserted or edited")
+EDITED = _("its content was edited")
+TRUNCATED = _("entries after it were deleted")
 
 
 def _digest(*, n: int, previous: str, kind: str, subject: str, amount: Decimal, data: dict, at: dt.datetime) -> str:
@@ -32,6 +37,13 @@ def _digest(*, n: int, previous: str, kind: str, subject: str, amount: Decimal, 
 def _plain(data: dict) -> dict:
     """Data as it reads back from a JSON column: Decimals and dates as strings."""
     return json.loads(json.dumps(data, default=str))
+
+
+def hold() -> None:
+    """Take the journal's lock now, inside the caller's transaction. A movement that locks
+    several rows (an invoice, its grants) takes it first, so every money transaction takes
+    the journal and its rows in the same order and none waits on another in a cycle."""
+    LedgerHead.objects.select_for_update().get_or_create(pk=1)
 
 
 def append(*, kind: str, subject: str, amount: Decimal, data: dict | None = None) -> LedgerEntry:
@@ -62,15 +74,15 @@ def verify() -> Verdict:
     for entry in LedgerEntry.objects.order_by("id").iterator(chunk_size=2000):
         n += 1
         if entry.previous_hash != previous:
-            return Verdict(n - 1, False, entry.pk, "an entry before it was deleted, inserted or edited")
+            return Verdict(n - 1, False, entry.pk, str(BROKEN_LINK))
         digest = _digest(
             n=n, previous=previous, kind=entry.kind, subject=entry.subject, amount=entry.amount,
             data=entry.data, at=entry.at,
         )  # fmt: skip
         if digest != entry.hash:
-            return Verdict(n - 1, False, entry.pk, "its content was edited")
+            return Verdict(n - 1, False, entry.pk, str(EDITED))
         previous, last_id = entry.hash, entry.pk
     head = LedgerHead.objects.filter(pk=1).first()
     if head and (head.count, head.last_hash) != (n, previous):
-        return Verdict(n, False, last_id, "entries after it were deleted")
+        return Verdict(n, False, last_id, str(TRUNCATED))
     return Verdict(n, True)

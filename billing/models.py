@@ -126,6 +126,9 @@ class Invoice(models.Model):
     vat = models.DecimalField(_("VAT"), default=ZERO, **MONEY)
     total = models.DecimalField(_("total"), default=ZERO, **MONEY)
     voucher_amount = models.DecimalField(_("paid by vouchers"), default=ZERO, **MONEY)
+    # The total less what vouchers pay: what the customer owes. Stored, so that the database
+    # can hold payments within it without arithmetic (SQLite computes decimals as floats).
+    customer_due = models.DecimalField(_("customer pays"), default=ZERO, **MONEY)
     paid_amount = models.DecimalField(_("paid"), default=ZERO, **MONEY)
     created_at = models.DateTimeField(auto_now_add=True)
     issued_at = models.DateTimeField(_("issued"), null=True, blank=True)
@@ -143,12 +146,11 @@ class Invoice(models.Model):
                 fields=["provider", "sequence"], condition=Q(sequence__isnull=False), name="invoice_number_unique"
             ),
             models.CheckConstraint(
-                condition=Q(status="draft") | Q(sequence__isnull=False), name="invoice_issued_has_number"
+                condition=Q(status__in=["draft", "void"]) | Q(sequence__isnull=False), name="invoice_issued_has_number"
             ),
             # A customer never pays more than their share.
             models.CheckConstraint(
-                condition=Q(paid_amount__gte=0) & Q(paid_amount__lte=F("total") - F("voucher_amount"))
-                | Q(kind="credit_note"),
+                condition=Q(paid_amount__gte=0) & Q(paid_amount__lte=F("customer_due")) | Q(kind="credit_note"),
                 name="invoice_not_overpaid",
             ),
             models.CheckConstraint(
@@ -159,11 +161,6 @@ class Invoice(models.Model):
 
     def __str__(self) -> str:
         return self.number or f"draft {self.pk}"
-
-    @property
-    def customer_due(self) -> Decimal:
-        """What the customer pays: the total less what vouchers pay."""
-        return self.total - self.voucher_amount
 
     @property
     def outstanding(self) -> Decimal:

@@ -1,8 +1,8 @@
 """Innovation vouchers (科技创新券): programmes, grants, what they pay, and providers' claims.
 
-Money only moves by conditional updates (`balance >= amount`) inside the transaction that
-records it, and check constraints forbid a negative programme budget or grant balance, so
-no interleaving of invoices can overdraw a grant, on PostgreSQL or SQLite.
+Money only moves under a lock on the row it comes from (the programme's budget, the grant's
+balance), inside the transaction that records it, and check constraints forbid a negative
+budget or balance, so no interleaving of invoices can overdraw a grant, on PostgreSQL or SQLite.
 """
 
 import datetime as dt
@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -108,7 +108,7 @@ def grant_apply(
         programme=programme, enterprise=org, applicant=by, size=size, credit_code=org.code,
         requested=requested, purpose=purpose.strip(),
     )  # fmt: skip
-    grant.full_clean(validate_unique=False)
+    grant.full_clean(validate_unique=False, validate_constraints=False)  # the constraints hold in the database
     try:
         with transaction.atomic():
             grant.save()
@@ -136,13 +136,12 @@ def grant_decide(
             programme = grant.programme
             if amount > programme.cap_per_enterprise:
                 raise ValidationError({"amount": OVER_CAP % {"cap": programme.cap_per_enterprise}})
-            # Conditional: never below zero, however many grants are decided at once.
-            taken = VoucherProgramme.objects.filter(pk=programme.pk, budget_left__gte=amount).update(
-                budget_left=F("budget_left") - amount
-            )
-            if not taken:
-                programme.refresh_from_db()
+            # Locked: grants decided at once take from the budget one after another.
+            programme = VoucherProgramme.objects.select_for_update().get(pk=programme.pk)
+            if amount > programme.budget_left:
                 raise ValidationError({"amount": BUDGET_EXHAUSTED % {"left": programme.budget_left}})
+            programme.budget_left -= amount
+            programme.save(update_fields=["budget_left"])
             grant.status, grant.amount, grant.balance = VoucherGrant.Status.GRANTED, amount, amount
         grant.decided_by, grant.decided_at = by, now
         grant.save()
@@ -163,18 +162,20 @@ def grants_for(*, invoice: Invoice, on: dt.date) -> list[VoucherGrant]:
     return [g for g in grants.order_by("programme__valid_until", "pk") if g.programme.provider_region.contains(region)]
 
 
-def _pay_one(*, grant: VoucherGrant, charge: Charge, invoice: Invoice) -> Decimal:
-    grant.refresh_from_db(fields=["balance"])
+def _pay_one(*, grant_id: int, charge: Charge, invoice: Invoice) -> Decimal:
+    # The grant row is locked until the issuing transaction ends: invoices issued at once
+    # pay from it one after another, each seeing the balance the one before left. Amounts
+    # are computed here, not by the database (SQLite does decimal arithmetic as floats).
+    grant = VoucherGrant.objects.select_for_update().select_related("programme").get(pk=grant_id)
     amount = pricing.voucher_share(charge.total, grant.share_percent, grant.balance)
     if amount <= 0:
         return ZERO
-    # Conditional: a concurrent invoice that spent the balance first makes this a no-op.
-    if not VoucherGrant.objects.filter(pk=grant.pk, balance__gte=amount).update(balance=F("balance") - amount):
-        return _pay_one(grant=grant, charge=charge, invoice=invoice)
+    grant.balance -= amount
+    grant.save(update_fields=["balance"])
     VoucherPayment.objects.create(grant=grant, charge=charge, invoice=invoice, amount=amount)
     ledger.append(
         kind="voucher_payment", subject=f"charge:{charge.pk}", amount=amount,
-        data={"grant": grant.pk, "invoice": invoice.pk, "share": grant.share_percent},
+        data={"grant": grant.pk, "invoice": invoice.pk, "share": grant.share_percent, "balance": grant.balance},
     )  # fmt: skip
     return amount
 
@@ -188,7 +189,7 @@ def vouchers_pay(*, invoice: Invoice) -> Decimal:
         if not voucher_eligible(charge):
             continue
         for grant in grants_for(invoice=invoice, on=charge.service_date):
-            amount = _pay_one(grant=grant, charge=charge, invoice=invoice)
+            amount = _pay_one(grant_id=grant.pk, charge=charge, invoice=invoice)
             if amount:
                 paid += amount
                 break
@@ -198,7 +199,9 @@ def vouchers_pay(*, invoice: Invoice) -> Decimal:
 def vouchers_reverse(*, invoice: Invoice, now: dt.datetime) -> None:
     """Give a voided invoice's voucher payments back to their grants."""
     for payment in invoice.voucher_payments.filter(reversed_at__isnull=True).select_for_update():
-        VoucherGrant.objects.filter(pk=payment.grant_id).update(balance=F("balance") + payment.amount)
+        grant = VoucherGrant.objects.select_for_update().get(pk=payment.grant_id)
+        grant.balance += payment.amount
+        grant.save(update_fields=["balance"])
         VoucherPayment.objects.filter(pk=payment.pk).update(reversed_at=now)
         ledger.append(
             kind="voucher_reversal", subject=f"charge:{payment.charge_id}", amount=-payment.amount,
@@ -212,7 +215,7 @@ def voucher_exception_approve(*, charge: Charge, by: User) -> Charge:
     if scope is None or not scope.contains(charge.provider.region):
         raise PermissionDenied(OUTSIDE_REGION)
     with transaction.atomic():
-        charge = Charge.objects.select_for_update().select_related("invoice", "sample_order").get(pk=charge.pk)
+        charge = Charge.objects.select_for_update(of=("self",)).select_related("invoice", "sample_order").get(pk=charge.pk)
         if voucher_eligible(charge):
             raise ValidationError(EXCEPTION_VERIFIED)
         if charge.invoice and charge.invoice.status != Invoice.Status.DRAFT:
@@ -229,10 +232,12 @@ def programmes_expire(*, today: dt.date | None = None) -> int:
     expired = 0
     for programme in VoucherProgramme.objects.filter(valid_until__lt=today, expired_at__isnull=True):
         with transaction.atomic():
+            programme = VoucherProgramme.objects.select_for_update().get(pk=programme.pk)
             for grant in programme.grants.select_for_update().filter(status=VoucherGrant.Status.GRANTED):
                 released = grant.balance
                 VoucherGrant.objects.filter(pk=grant.pk).update(balance=ZERO, status=VoucherGrant.Status.EXPIRED)
-                VoucherProgramme.objects.filter(pk=programme.pk).update(budget_left=F("budget_left") + released)
+                programme.budget_left += released
+                programme.save(update_fields=["budget_left"])
                 ledger.append(
                     kind="voucher_expiry", subject=f"grant:{grant.pk}", amount=released,
                     data={"programme": programme.pk},
@@ -249,7 +254,7 @@ def claim_submit(*, by: User, programme: VoucherProgramme, period_start: dt.date
     """Claim what vouchers of the programme paid on the provider's invoices issued in the period."""
     provider = by.organization
     with transaction.atomic():
-        payments = VoucherPayment.objects.select_for_update().filter(
+        payments = VoucherPayment.objects.select_for_update(of=("self",)).filter(
             grant__programme=programme, invoice__provider=provider, reversed_at__isnull=True,
             claim_line__isnull=True, invoice__issued_at__date__gte=period_start,
             invoice__issued_at__date__lt=period_end,

@@ -217,6 +217,7 @@ try:
 except ValueError:
     raise ImproperlyConfigured("OPENNESS_FLAG_REGISTRATION_FROM is not a date like 2026-01-01.") from None
 OPENNESS_FLAG_NO_SHOWS = env_int("OPENNESS_FLAG_NO_SHOWS", 3, minimum=1)
+OPENNESS_FLAG_BILLED_UNMEASURED = env_int("OPENNESS_FLAG_BILLED_UNMEASURED", 1, minimum=1)
 
 # Billing (billing/pricing.py): VAT on every charge, the payment term, and when a
 # requester's cancellation of an approved booking counts as late (fee and credit).
@@ -233,6 +234,9 @@ CREDIT_OVERDUE_DAYS = env_int("CREDIT_OVERDUE_DAYS", 30, minimum=0)
 CREDIT_APPROVAL_MARKS = env_int("CREDIT_APPROVAL_MARKS", 2, minimum=1)
 CREDIT_SUSPEND_MARKS = env_int("CREDIT_SUSPEND_MARKS", 4, minimum=1)
 CREDIT_SUSPEND_DAYS = env_int("CREDIT_SUSPEND_DAYS", 30, minimum=1)
+# An organization counts its members' marks and its own (overdue invoices): its thresholds
+# are the user's times this factor, since it has many people booking.
+CREDIT_ORGANIZATION_FACTOR = env_int("CREDIT_ORGANIZATION_FACTOR", 3, minimum=1)
 
 # Booking: the rules object (swappable) and when reminders go out.
 BOOKING_RULES = env_str("BOOKING_RULES", "booking.policy.BookingRules")

@@ -14,6 +14,7 @@ from rest_framework import generics, permissions
 from rest_framework.exceptions import ValidationError
 
 from accounts.models import Organization, Region
+from billing.selectors import money_by_instrument
 from booking.windows import BACKWARDS, moment
 from instruments.models import Category, Instrument
 from openness import scopes, selectors
@@ -106,9 +107,12 @@ class InstrumentFiguresView(generics.GenericAPIView):
         rows = selectors.instrument_rows(
             instruments=Instrument.objects.filter(pk__in=list(page)).order_by("code"), start=start, end=end
         )
-        flags = unresolved_kinds(instruments=[row.info["pk"] for row in rows], start=start, end=end)
+        pks = [row.info["pk"] for row in rows]
+        flags = unresolved_kinds(instruments=pks, start=start, end=end)
+        money = money_by_instrument(instruments=pks, start=start, end=end)
         data = InstrumentFiguresSerializer(
-            [instrument_json(row, flags=flags.get(row.info["pk"])) for row in rows], many=True
+            [instrument_json(row, flags=flags.get(pk), money=money.get(pk)) for pk, row in zip(pks, rows, strict=True)],
+            many=True,
         ).data
         return self.get_paginated_response(data)
 

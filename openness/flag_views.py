@@ -57,6 +57,12 @@ EVIDENCE_NAMES = {
     "in_service_date": gettext_lazy("in service since"),
     "catalogued": gettext_lazy("catalogued"),
     "delay_days": gettext_lazy("days late"),
+    "billed_charges": gettext_lazy("charges for use without measured running"),
+    "billed_amount": gettext_lazy("billed for them (CNY, VAT included)"),
+    "billed_vouchers": gettext_lazy("paid by vouchers (CNY)"),
+    "billed_zero_use": gettext_lazy("gateway reported, instrument did not run"),
+    "billed_unverified": gettext_lazy("no reporting gateway (declared)"),
+    "billed_bookings": gettext_lazy("bookings (first ten)"),
 }
 
 

@@ -4,8 +4,8 @@ Each rule looks at the figures openness.selectors computed for one instrument an
 (never a figure of its own) plus catalogue facts, and returns a Finding only together
 with the numbers that made it fire. Thresholds come from settings (OPENNESS_FLAG_*).
 
-Billed without measured use is not a rule yet: billing does not exist, and completed
-bookings marked unverified are not bills, so nothing here pretends to detect it.
+Billed without measured use reads billing's charges (billing.selectors): use charged on
+bookings inside which the instrument measured no running time, or had no reporting gateway.
 """
 
 import datetime as dt
@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accounts.models import Organization
 from accounts.permissions import AnyUser, is_org_admin_of, is_platform_admin, regulated_region
+from billing.selectors import Unmeasured
 from instruments.models import Instrument
 from openness.metrics import TICKS_PER_HOUR, ratio
 from openness.models import Flag
@@ -40,6 +41,7 @@ class Thresholds:
     late_registration_days: int
     registration_from: dt.date
     no_shows: int
+    billed_unmeasured: int
 
     @classmethod
     def current(cls) -> "Thresholds":
@@ -54,6 +56,7 @@ class Thresholds:
             late_registration_days=s.OPENNESS_FLAG_LATE_REGISTRATION_DAYS,
             registration_from=s.OPENNESS_FLAG_REGISTRATION_FROM,
             no_shows=s.OPENNESS_FLAG_NO_SHOWS,
+            billed_unmeasured=s.OPENNESS_FLAG_BILLED_UNMEASURED,
         )
 
 
@@ -205,9 +208,23 @@ def rule_no_shows(row: InstrumentRow, t: Thresholds) -> Finding | None:
     return Finding(Kind.NO_SHOWS, ["no_shows"], numbers, {"no_shows_at_least": t.no_shows})
 
 
+def rule_billed_unmeasured(billed: Unmeasured | None, t: Thresholds) -> Finding | None:
+    """Use charged on bookings in the period without running time measured inside them:
+    the instrument's gateway reported and it did not run, or no gateway reported at all."""
+    if billed is None or billed.charges < t.billed_unmeasured:
+        return None
+    fired = [name for name, count in (("zero_use", billed.zero_use), ("unverified", billed.unverified)) if count]
+    numbers = {
+        "billed_charges": billed.charges, "billed_amount": str(billed.amount), "billed_vouchers": str(billed.vouchers),
+        "billed_zero_use": billed.zero_use, "billed_unverified": billed.unverified,
+        "billed_bookings": ", ".join(str(pk) for pk in billed.bookings),
+    }  # fmt: skip
+    return Finding(Kind.BILLED_UNMEASURED, fired, numbers, {"charges_at_least": t.billed_unmeasured})
+
+
 def findings_for(
     *, row: InstrumentRow, window: Window | None, facts: Facts, start: dt.datetime, end: dt.datetime,
-    t: Thresholds,
+    t: Thresholds, billed: Unmeasured | None = None,
 ) -> list[Finding]:  # fmt: skip
     """Every rule that fires for one in-scope instrument in [start, end)."""
     if facts.status == Instrument.Status.RETIRED:
@@ -215,7 +232,7 @@ def findings_for(
     found = [
         rule_idle(row, window, t), rule_low_sharing(row, t), rule_declared_over_measured(row, t),
         rule_gateway(row, t), rule_late_registration(facts, start, end, t), rule_not_shared(row, facts),
-        rule_no_shows(row, t),
+        rule_no_shows(row, t), rule_billed_unmeasured(billed, t),
     ]  # fmt: skip
     period = {"from": timezone.localtime(start).isoformat(), "to": timezone.localtime(end).isoformat()}
     for finding in (f for f in found if f is not None):

@@ -22,6 +22,7 @@ class Flag(models.Model):
         LATE_REGISTRATION = "late_registration", _("Registered late (入网登记滞后)")
         NOT_SHARED = "not_shared", _("In scope but marked not shared (应开放未开放)")
         NO_SHOWS = "no_shows", _("Repeated no-shows (多次爽约)")
+        BILLED_UNMEASURED = "billed_unmeasured", _("Billed without measured use (收费无实测)")
 
     class State(models.TextChoices):
         OPEN = "open", _("Open (待说明)")

@@ -9,6 +9,7 @@ from fractions import Fraction
 from django.utils.translation import get_language
 from rest_framework import serializers
 
+from billing.selectors import Money
 from openness.metrics import TICKS_PER_HOUR, ratio
 from openness.selectors import InstrumentRow, RollupRow
 from openness.totals import Totals
@@ -68,6 +69,12 @@ class InstrumentFiguresSerializer(FiguresSerializer):
     flags = serializers.ListField(
         child=serializers.CharField(), help_text="kinds of the instrument's unresolved anomaly flags in the period"
     )
+    revenue = serializers.DecimalField(
+        max_digits=14, decimal_places=2, help_text="CNY charged (net of VAT) for bookings that started in the period"
+    )
+    voucher_amount = serializers.DecimalField(
+        max_digits=14, decimal_places=2, help_text="CNY of those charges paid by innovation vouchers"
+    )
 
 
 class RollupSerializer(FiguresSerializer):
@@ -80,8 +87,9 @@ class RollupSerializer(FiguresSerializer):
     instrument_coverage = serializers.DecimalField(**RATE, help_text="measured ÷ in-scope instruments")
 
 
-def instrument_json(row: InstrumentRow, *, flags: list[str] | None = None) -> dict:
+def instrument_json(row: InstrumentRow, *, flags: list[str] | None = None, money: Money | None = None) -> dict:
     f, info = row.figures, row.info
+    money = money or Money()
     orgs = f.external_organizations
     return {
         "code": info["code"], "name": _pick(info["name_zh"], info["name_en"]),
@@ -98,7 +106,7 @@ def instrument_json(row: InstrumentRow, *, flags: list[str] | None = None) -> di
         "coverage": rate(ratio(f.known, f.period)),
         "bookings_completed": f.completed, "bookings_no_show": f.no_show, "bookings_unverified": f.unverified,
         "external_organizations": None if orgs is None else len(orgs),
-        "flags": flags or [],
+        "flags": flags or [], "revenue": money.revenue, "voucher_amount": money.vouchers,
     }  # fmt: skip
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Region, User
 from accounts.permissions import is_org_admin_of, regulated_region, regulates
+from billing.selectors import billed_without_measured_use
 from instruments.models import Instrument
 from openness import evaluation as ev
 from openness import scoring, selectors
@@ -52,12 +53,20 @@ def flags_detect(*, start: dt.datetime, end: dt.datetime, instruments: QuerySet[
     rows = selectors.instrument_rows(instruments=chosen.order_by("pk"), start=start, end=end)
     window_start = end - dt.timedelta(days=t.idle_days)
     windows = selectors.instrument_rows(instruments=chosen.order_by("pk"), start=window_start, end=end)
-    facts = facts_load(instruments=[row.info["pk"] for row in rows])
+    pks = [row.info["pk"] for row in rows]
+    facts = facts_load(instruments=pks)
+    billed = billed_without_measured_use(instruments=pks, start=start, end=end)
     found = {
         (row.info["pk"], finding.kind): finding.evidence()
         for row, window in zip(rows, windows, strict=True)
         for finding in findings_for(
-            row=row, window=Window(window, window_start, end), facts=facts[row.info["pk"]], start=start, end=end, t=t
+            row=row,
+            window=Window(window, window_start, end),
+            facts=facts[row.info["pk"]],
+            start=start,
+            end=end,
+            t=t,
+            billed=billed.get(row.info["pk"]),
         )
     }
     now = timezone.now()

@@ -206,3 +206,46 @@ def test_every_flag_carries_its_period_rule_numbers_and_thresholds():
     for flag in flags:
         assert flag.evidence["period"] and flag.evidence["fired"] and flag.evidence["numbers"]
         assert flag.evidence["thresholds"]
+
+
+def _billed(instrument: Instrument, *, verified: bool, measured: float | None) -> None:
+    from billing.charges import charge_reservation
+    from tests.billing.helpers import rate_card
+
+    if not instrument.rate_cards.exists():
+        rate_card(instrument, valid_from=dt.date(2026, 1, 1))
+    reservation = f.ReservationFactory(
+        instrument=instrument,
+        start=at(12, 9),
+        end=at(12, 11),
+        usage_verified=verified,
+        measured_minutes=measured,
+        overrun_minutes=0 if verified else None,
+        settled_at=at(12, 14),
+    )
+    assert charge_reservation(reservation) is not None
+
+
+def test_use_billed_where_the_instrument_did_not_run_is_flagged_with_the_bill():
+    instrument = reporting()
+    _billed(instrument, verified=True, measured=0)  # the gateway reported; nothing ran: 2 h booked × 300
+    flag = detect(instrument)[Kind.BILLED_UNMEASURED]
+    assert flag.evidence["fired"] == ["zero_use"]
+    numbers = flag.evidence["numbers"]
+    assert (numbers["billed_charges"], numbers["billed_amount"], numbers["billed_zero_use"]) == (1, "636.00", 1)
+    assert flag.evidence["thresholds"] == {"charges_at_least": 1}
+
+
+def test_use_billed_as_declared_without_a_gateway_is_flagged_as_unverified():
+    instrument = f.InstrumentFactory()
+    _billed(instrument, verified=False, measured=None)
+    assert detect(instrument)[Kind.BILLED_UNMEASURED].evidence["fired"] == ["unverified"]
+
+
+def test_measured_use_that_was_billed_is_not_flagged(settings):
+    instrument = reporting()
+    _billed(instrument, verified=True, measured=90)
+    assert Kind.BILLED_UNMEASURED not in detect(instrument)
+    settings.OPENNESS_FLAG_BILLED_UNMEASURED = 2
+    _billed(instrument, verified=True, measured=0)
+    assert Kind.BILLED_UNMEASURED not in detect(instrument)  # one charge, below the threshold of two

@@ -156,3 +156,36 @@ def test_an_unknown_level_gets_400(api, world):
 def test_the_endpoints_are_in_the_openapi_schema(api):
     schema = api.get("/api/schema/?format=json").json()
     assert {INSTRUMENTS, REGIONS} <= set(schema["paths"])
+
+
+def test_each_instrument_shows_its_revenue_and_voucher_amount(api):
+    from decimal import Decimal
+
+    from billing.charges import charge_reservation
+    from billing.models import VoucherPayment
+    from tests.billing.helpers import granted, programme, rate_card
+
+    regulator = f.regulator("320000")
+    instrument = f.InstrumentFactory()
+    rate_card(instrument, valid_from=dt.date(2026, 1, 1))
+    reservation = f.ReservationFactory(
+        instrument=instrument, start=dt.datetime(2026, 3, 2, 2, tzinfo=dt.UTC),
+        end=dt.datetime(2026, 3, 2, 4, tzinfo=dt.UTC), measured_minutes=120, overrun_minutes=0,
+        settled_at=dt.datetime(2026, 3, 2, 6, tzinfo=dt.UTC),
+    )  # fmt: skip
+    charge = charge_reservation(reservation)  # 2 h × 300 = 600.00 net
+    grant = granted(programme(regulator), reservation.organization)
+    VoucherPayment.objects.create(grant=grant, charge=charge, invoice=_invoice_for(charge), amount=Decimal("254.40"))
+    api.force_authenticate(regulator)
+    body = api.get("/api/v1/openness/instruments/", {"from": "2026-03-01", "to": "2026-04-01"}).json()
+    row = next(r for r in body["results"] if r["code"] == instrument.code)
+    assert (row["revenue"], row["voucher_amount"]) == ("600.00", "254.40")
+
+
+def _invoice_for(charge):
+    from billing.models import Invoice
+
+    return Invoice.objects.create(
+        provider=charge.provider, customer=charge.customer, period_start=dt.date(2026, 3, 1),
+        period_end=dt.date(2026, 4, 1),
+    )  # fmt: skip

@@ -48,6 +48,8 @@ LINE_DECIDED = _("This claim line has already been decided.")
 CLAIM_NOT_DECIDED = _("Decide every line before recording the payment.")
 EXCEPTION_VERIFIED = _("This charge is measured use already; it needs no exception.")
 EXCEPTION_INVOICED = _("This charge is on an issued invoice already.")
+DATES_ORDER = _("The programme must end on or after the day it starts.")
+PERIOD_ORDER = _("The period must end after it starts.")
 
 
 def money_amount(value: Decimal | str, field: str = "amount") -> Decimal:
@@ -72,6 +74,13 @@ def programme_create(*, by: User, **fields) -> VoucherProgramme:
     for field in ("customer_region", "provider_region"):
         if not scope.contains(fields[field]):
             raise ValidationError({field: OUTSIDE_REGION})
+    # Checked here, field by field: the model's check constraints would only name themselves.
+    for field in ("budget", "cap_per_enterprise"):
+        if field in fields:
+            fields[field] = money_amount(fields[field], field)
+    start, end = fields.get("valid_from"), fields.get("valid_until")
+    if start and end and end < start:
+        raise ValidationError({"valid_until": DATES_ORDER})
     programme = VoucherProgramme(regulator=by.organization, budget_left=fields.get("budget", ZERO), **fields)
     programme.full_clean()
     programme.save()
@@ -215,7 +224,8 @@ def voucher_exception_approve(*, charge: Charge, by: User) -> Charge:
     if scope is None or not scope.contains(charge.provider.region):
         raise PermissionDenied(OUTSIDE_REGION)
     with transaction.atomic():
-        charge = Charge.objects.select_for_update(of=("self",)).select_related("invoice", "sample_order").get(pk=charge.pk)
+        locked = Charge.objects.select_for_update(of=("self",))
+        charge = locked.select_related("invoice", "sample_order").get(pk=charge.pk)
         if voucher_eligible(charge):
             raise ValidationError(EXCEPTION_VERIFIED)
         if charge.invoice and charge.invoice.status != Invoice.Status.DRAFT:
@@ -253,6 +263,15 @@ def programmes_expire(*, today: dt.date | None = None) -> int:
 def claim_submit(*, by: User, programme: VoucherProgramme, period_start: dt.date, period_end: dt.date) -> VoucherClaim:
     """Claim what vouchers of the programme paid on the provider's invoices issued in the period."""
     provider = by.organization
+    if period_end <= period_start:
+        raise ValidationError({"period_end": PERIOD_ORDER})
+    try:
+        return _claim(by=by, provider=provider, programme=programme, period_start=period_start, period_end=period_end)
+    except IntegrityError:  # a claim submitted at the same moment took these payments first
+        raise ValidationError(NOTHING_TO_CLAIM) from None
+
+
+def _claim(*, by: User, provider, programme: VoucherProgramme, period_start: dt.date, period_end: dt.date):
     with transaction.atomic():
         payments = VoucherPayment.objects.select_for_update(of=("self",)).filter(
             grant__programme=programme, invoice__provider=provider, reversed_at__isnull=True,

@@ -5,7 +5,15 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from booking import services
-from booking.models import BookingPolicy, FeedToken, Notification, Reservation, ReservationEvent
+from booking.models import (
+    BookingPolicy,
+    CreditMark,
+    FeedToken,
+    Notification,
+    Reservation,
+    ReservationEvent,
+    SampleOrder,
+)
 
 
 @admin.register(BookingPolicy)
@@ -81,3 +89,41 @@ class NotificationAdmin(admin.ModelAdmin):
 class FeedTokenAdmin(admin.ModelAdmin):
     list_display = ["user", "instrument", "created_at"]
     readonly_fields = ["user", "instrument", "token", "created_at"]
+
+
+@admin.register(CreditMark)
+class CreditMarkAdmin(admin.ModelAdmin):
+    """Read only: marks are made by the booking lifecycle and billing, and lifted with a
+    reason on the credit marks page (booking.credit), so that the rule holds there too."""
+
+    list_display = ["at", "kind", "user", "organization", "reservation", "reference", "lifted_at"]
+    list_filter = ["kind", ("lifted_at", admin.EmptyFieldListFilter)]
+    search_fields = ["user__username", "organization__code", "organization__name_zh", "reference"]
+    date_hierarchy = "at"
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in CreditMark._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(SampleOrder)
+class SampleOrderAdmin(admin.ModelAdmin):
+    """Read only: orders change through booking.samples (the lab's and the customer's doors)."""
+
+    list_display = ["instrument", "organization", "samples", "status", "created_at", "completed_at"]
+    list_filter = ["status"]
+    search_fields = ["instrument__code", "organization__code"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -15,6 +15,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from booking import credit
 from booking.availability import InstrumentCalendar, merge
 from booking.models import BookingPolicy
 from instruments.models import Instrument
@@ -35,6 +36,9 @@ NOT_ALLOWED = _("Your organization is not among those allowed to book this instr
 INSTITUTION_ONLY = _("Only members of %(institution)s may book this instrument.")
 NOT_TRAINED = _("Only users trained on this instrument may book it; ask the lab for training.")
 NO_ORGANIZATION = _("Your account belongs to no organization, so it cannot book.")
+CREDIT_SUSPENDED = _(
+    "After repeated no-shows, late cancellations or overdue invoices, your bookings are suspended until %(until)s."
+)
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,7 @@ class BookingRequest:
 class BookingRules:
     def __init__(self, *, now: dt.datetime | None = None):
         self.now = now or timezone.now()
+        self._standings: dict[int, credit.Standing] = {}
 
     def problems(self, request: BookingRequest, calendar: InstrumentCalendar) -> list[Problem]:
         found: list[Problem] = []
@@ -61,16 +66,36 @@ class BookingRules:
         found += self._instrument(request, policy)
         found += self._who(request, policy)
         found += self._time(request, policy)
+        found += self._credit(request)
         if policy is not None and request.end > request.start:
             found += self._hours(request, calendar)
         return found
 
+    def who_problems(self, request: BookingRequest, policy: BookingPolicy | None) -> list[Problem]:
+        """The rules about the instrument and the person, without those about time: whether
+        they may use its services at all (sample orders ask this)."""
+        return self._instrument(request, policy) + self._who(request, policy) + self._credit(request)
+
     def auto_approves(self, request: BookingRequest, policy: BookingPolicy) -> bool:
+        if not self.standing(request.requester).is_good:
+            return False  # marks against the requester: a lab manager decides, whatever the policy
         if not policy.approval_required:
             return True
         if policy.auto_approve_users.filter(pk=request.requester.pk).exists():
             return True
         return policy.auto_approve_organizations.filter(pk=request.requester.organization_id).exists()
+
+    def standing(self, requester: User) -> credit.Standing:
+        """The requester's credit (booking.credit), asked once per request."""
+        if requester.pk not in self._standings:
+            self._standings[requester.pk] = credit.credit_standing(user=requester, now=self.now)
+        return self._standings[requester.pk]
+
+    def _credit(self, request: BookingRequest) -> list[Problem]:
+        standing = self.standing(request.requester)
+        if standing.state == credit.SUSPENDED and standing.ends is not None:
+            return [Problem("non_field_errors", CREDIT_SUSPENDED % {"until": local_time(standing.ends)})]
+        return []
 
     def _instrument(self, request: BookingRequest, policy: BookingPolicy | None) -> list[Problem]:
         instrument = request.instrument

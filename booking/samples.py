@@ -34,6 +34,7 @@ DECIDE_DENIED = _("Only the instrument's lab managers decide on its sample order
 COMPLETE_DENIED = _("Only the instrument's lab managers record the results of its sample orders.")
 CANCEL_DENIED = _("Only the customer who ordered or the instrument's lab managers may cancel this sample order.")
 CONFIRM_DENIED = _("Only the customer who ordered, or their organization's admin, confirms the results.")
+DOWNLOAD_DENIED = _("Only the customer and the instrument's lab managers may download the results.")
 WRONG_STATUS = _("This sample order is %(status)s; it cannot be %(action)s.")
 ALREADY_CONFIRMED = _("The results were confirmed already (%(when)s).")
 NOT_COMPLETED = _("The results can be confirmed once the lab has completed the order.")
@@ -98,7 +99,7 @@ def sample_order_create(
 
 def who_may_order(*, requester: User, instrument: Instrument) -> list[Problem]:
     """The booking rules about the instrument and the person (open for service, shared
-    with them, their organization, training), without the ones about time.
+    with them, their organization, training, their credit), without the ones about time.
 
     Uses the configured rules object (settings.BOOKING_RULES) so a deployment's stricter
     rules hold here too.
@@ -106,8 +107,7 @@ def who_may_order(*, requester: User, instrument: Instrument) -> list[Problem]:
     policy = BookingPolicy.objects.filter(instrument=instrument).first()
     now = timezone.now()
     request = BookingRequest(instrument=instrument, requester=requester, start=now, end=now)
-    booking_rules = rules(now=now)
-    return booking_rules._instrument(request, policy) + booking_rules._who(request, policy)
+    return rules(now=now).who_problems(request, policy)
 
 
 def sample_order_accept(*, order: SampleOrder, by: User) -> SampleOrder:

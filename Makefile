@@ -48,6 +48,7 @@ bench: $(INSTALLED)
 	scripts/system-packages.sh test
 	$(BIN)/python -m bench.booking_bench
 	$(BIN)/python -m bench.telemetry_bench
+	$(BIN)/python -m bench.billing_bench
 
 ## messages: refresh the translation catalogs after changing user-facing strings
 messages: $(INSTALLED)

@@ -174,13 +174,20 @@ def charges_make(*, now: dt.datetime | None = None) -> int:
     return made
 
 
+def eligible(*, kind: str, verified: bool, exception_at: dt.datetime | None, confirmed_at: dt.datetime | None) -> bool:
+    """May a voucher pay this charge? Use that really happened: measured by a reporting
+    gateway, or samples whose results the customer confirmed; or a regulator's exception for
+    this one charge. Never a fee."""
+    if kind not in (Charge.Kind.USE, Charge.Kind.SAMPLES):
+        return False
+    if exception_at is not None:
+        return True
+    return verified if kind == Charge.Kind.USE else confirmed_at is not None
+
+
 def voucher_eligible(charge: Charge) -> bool:
-    """Use that really happened: measured by a reporting gateway, or samples whose results the
-    customer confirmed; or a regulator's exception for this one charge."""
-    if charge.voucher_exception_at is not None:
-        return charge.kind in (Charge.Kind.USE, Charge.Kind.SAMPLES)
-    if charge.kind == Charge.Kind.USE:
-        return charge.verified
-    if charge.kind == Charge.Kind.SAMPLES:
-        return charge.sample_order is not None and charge.sample_order.confirmed_at is not None
-    return False
+    order = charge.sample_order
+    return eligible(
+        kind=charge.kind, verified=charge.verified, exception_at=charge.voucher_exception_at,
+        confirmed_at=order.confirmed_at if order is not None else None,
+    )  # fmt: skip

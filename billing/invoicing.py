@@ -29,6 +29,7 @@ AMOUNT_POSITIVE = _("Enter an amount above zero, in yuan with at most two decima
 REASON_REQUIRED = _("Say why the invoice is voided.")
 PAID_CANNOT_VOID = _("Payments are recorded on this invoice; it cannot be voided.")
 ALREADY_VOID = _("This invoice is already void.")
+CREDIT_NOTE_FINAL = _("A credit note cannot be voided; it corrects an invoice that was voided.")
 PERIOD_ORDER = _("The period must end after it starts.")
 REFERENCE_REQUIRED = _("Enter the bank transfer reference.")
 
@@ -65,39 +66,60 @@ def invoice_draft(
     return invoice
 
 
-def _next_number(provider: Organization, issued_at: dt.datetime) -> tuple[int, str]:
+def _number(provider: Organization, sequence: int, issued_at: dt.datetime) -> str:
+    year = timezone.localtime(issued_at).year
+    return f"{settings.BILLING_INVOICE_PREFIX}-{provider.code.upper()}-{year}-{sequence:06d}"
+
+
+def _counter(provider: Organization) -> InvoiceCounter:
     # The counter row is locked until the issuing transaction ends, so two invoices of one
-    # provider never take the same number, and a rolled-back issue gives its number back.
+    # provider never take the same number, and a rolled-back issue gives its numbers back.
     InvoiceCounter.objects.get_or_create(provider=provider)
-    counter = InvoiceCounter.objects.select_for_update().get(provider=provider)
+    return InvoiceCounter.objects.select_for_update().get(provider=provider)
+
+
+def _next_number(provider: Organization, issued_at: dt.datetime) -> tuple[int, str]:
+    counter = _counter(provider)
     counter.last += 1
     counter.save(update_fields=["last"])
-    year = timezone.localtime(issued_at).year
-    return counter.last, f"{settings.BILLING_INVOICE_PREFIX}-{provider.code.upper()}-{year}-{counter.last:06d}"
+    return counter.last, _number(provider, counter.last, issued_at)
+
+
+def _issue(invoices: list[Invoice], *, provider: Organization, now: dt.datetime) -> None:
+    """Number the provider's drafts, let vouchers pay their share, and issue them; inside a
+    transaction that holds the ledger's lock."""
+    counter = _counter(provider)
+    due = timezone.localtime(now).date() + dt.timedelta(days=settings.BILLING_PAYMENT_TERM_DAYS)
+    for invoice in invoices:
+        counter.last += 1
+        invoice.sequence, invoice.number = counter.last, _number(provider, counter.last, now)
+        invoice.status, invoice.issued_at, invoice.due_date = Invoice.Status.ISSUED, now, due
+    counter.save(update_fields=["last"])
+    Invoice.objects.bulk_update(invoices, ["sequence", "number", "status", "issued_at", "due_date"])
+    paid = vouchers.vouchers_pay_many(invoices=invoices)
+    for invoice in invoices:
+        invoice.voucher_amount = paid.get(invoice.pk, ZERO)
+        invoice.customer_due = invoice.total - invoice.voucher_amount
+        if invoice.customer_due == ZERO:
+            invoice.status, invoice.paid_at = Invoice.Status.PAID, now
+    Invoice.objects.bulk_update(invoices, ["voucher_amount", "customer_due", "status", "paid_at"])
+    ledger.append_many([
+        ledger.Movement("invoice_issued", f"invoice:{i.pk}", i.total,
+                        {"number": i.number, "customer": i.customer_id, "vouchers": i.voucher_amount})
+        for i in invoices
+    ])  # fmt: skip
 
 
 def invoice_issue(*, invoice: Invoice, now: dt.datetime | None = None) -> Invoice:
     now = now or timezone.now()
     with transaction.atomic():
         ledger.hold()
-        invoice = Invoice.objects.select_for_update().select_related("provider", "customer").get(pk=invoice.pk)
+        invoice = Invoice.objects.select_for_update(of=("self",)).select_related("provider__region").get(pk=invoice.pk)
         if invoice.status != Invoice.Status.DRAFT:
             raise ValidationError(NOT_DRAFT % {"status": invoice.get_status_display()})
         _totals(invoice)
-        invoice.sequence, invoice.number = _next_number(invoice.provider, now)
-        invoice.status = Invoice.Status.ISSUED
-        invoice.issued_at = now
-        invoice.due_date = timezone.localtime(now).date() + dt.timedelta(days=settings.BILLING_PAYMENT_TERM_DAYS)
-        invoice.save()
-        invoice.voucher_amount = vouchers.vouchers_pay(invoice=invoice)
-        invoice.customer_due = invoice.total - invoice.voucher_amount
-        if invoice.customer_due == ZERO:
-            invoice.status, invoice.paid_at = Invoice.Status.PAID, now
-        invoice.save(update_fields=["voucher_amount", "customer_due", "status", "paid_at"])
-        ledger.append(
-            kind="invoice_issued", subject=f"invoice:{invoice.pk}", amount=invoice.total,
-            data={"number": invoice.number, "customer": invoice.customer_id, "vouchers": invoice.voucher_amount},
-        )  # fmt: skip
+        invoice.save(update_fields=["net", "vat", "total"])
+        _issue([invoice], provider=invoice.provider, now=now)
     return invoice
 
 
@@ -113,6 +135,8 @@ def invoice_void(*, invoice: Invoice, by: User, reason: str, now: dt.datetime | 
         invoice = Invoice.objects.select_for_update().select_related("provider").get(pk=invoice.pk)
         if invoice.status == Invoice.Status.VOID:
             raise ValidationError(ALREADY_VOID)
+        if invoice.kind == Invoice.Kind.CREDIT_NOTE:
+            raise ValidationError(CREDIT_NOTE_FINAL)
         if invoice.payments.exists():
             raise ValidationError(PAID_CANNOT_VOID)
         issued = invoice.status != Invoice.Status.DRAFT
@@ -181,25 +205,41 @@ def _month_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
 
 def invoices_month_end(*, now: dt.datetime | None = None) -> int:
     """Invoice and issue last month's uninvoiced external charges, one invoice per provider and
-    customer (the jobs worker; running it again finds nothing left to invoice)."""
+    customer (the jobs worker; running it again finds nothing left to invoice). Set-based, one
+    transaction per provider: a province's month end is thousands of charges."""
     now = now or timezone.now()
     start, end = _month_bounds(timezone.localtime(now).date().replace(day=1) - dt.timedelta(days=1))
-    pairs = (
-        Charge.objects.filter(invoice__isnull=True, service_date__gte=start, service_date__lt=end)
-        .exclude(customer_class=CustomerClass.INTERNAL)
-        .values_list("provider_id", "customer_id")
-        .distinct()
-        .order_by("provider_id", "customer_id")
+    due = Charge.objects.filter(invoice__isnull=True, service_date__gte=start, service_date__lt=end).exclude(
+        customer_class=CustomerClass.INTERNAL
     )
+    ids = list(due.order_by("provider_id").values_list("provider_id", flat=True).distinct())
+    providers = Organization.objects.select_related("region").in_bulk(ids)
     made = 0
-    for provider_id, customer_id in list(pairs):
-        provider, customer = Organization.objects.get(pk=provider_id), Organization.objects.get(pk=customer_id)
-        try:
-            invoice = invoice_draft(provider=provider, customer=customer, period_start=start, period_end=end)
-        except ValidationError:
-            continue  # taken by an invoice made meanwhile
-        invoice_issue(invoice=invoice, now=now)
-        made += 1
+    for provider_id in ids:
+        with transaction.atomic():
+            ledger.hold()
+            rows = list(
+                due.filter(provider_id=provider_id)
+                .select_for_update(of=("self",))
+                .order_by("customer_id", "pk")
+                .values_list("pk", "customer_id", "net", "vat")
+            )
+            by_customer: dict[int, list[tuple]] = {}
+            for row in rows:
+                by_customer.setdefault(row[1], []).append(row)
+            invoices = []
+            for customer_id, mine in by_customer.items():
+                net, vat = sum((r[2] for r in mine), ZERO), sum((r[3] for r in mine), ZERO)
+                invoices.append(Invoice(
+                    provider_id=provider_id, customer_id=customer_id, period_start=start, period_end=end,
+                    net=net, vat=vat, total=net + vat,
+                ))  # fmt: skip
+            Invoice.objects.bulk_create(invoices)
+            for invoice in invoices:
+                Charge.objects.filter(pk__in=[r[0] for r in by_customer[invoice.customer_id]]).update(invoice=invoice)
+                invoice.provider = providers[provider_id]
+            _issue(invoices, provider=providers[provider_id], now=now)
+            made += len(invoices)
     return made
 
 

@@ -46,19 +46,34 @@ def hold() -> None:
     LedgerHead.objects.select_for_update().get_or_create(pk=1)
 
 
+@dataclass(frozen=True)
+class Movement:
+    kind: str
+    subject: str  # "invoice:12", "charge:7", …
+    amount: Decimal
+    data: dict
+
+
 def append(*, kind: str, subject: str, amount: Decimal, data: dict | None = None) -> LedgerEntry:
-    data = _plain(data or {})
+    return append_many([Movement(kind, subject, amount, data or {})])[0]
+
+
+def append_many(movements: list[Movement]) -> list[LedgerEntry]:
+    """Chain the movements onto the journal, in order, with one insert."""
     with transaction.atomic():
         # The head row is locked so that concurrent movements chain one after another.
         head, _ = LedgerHead.objects.select_for_update().get_or_create(pk=1)
-        at = timezone.now()
-        n = head.count + 1
-        digest = _digest(n=n, previous=head.last_hash, kind=kind, subject=subject, amount=amount, data=data, at=at)
-        entry = LedgerEntry.objects.create(
-            kind=kind, subject=subject, amount=amount, data=data, at=at, previous_hash=head.last_hash, hash=digest
-        )
-        LedgerHead.objects.filter(pk=1).update(count=n, last_hash=digest)
-    return entry
+        previous, n, entries = head.last_hash, head.count, []
+        for m in movements:
+            data, at = _plain(m.data), timezone.now()
+            n += 1
+            digest = _digest(n=n, previous=previous, kind=m.kind, subject=m.subject, amount=m.amount, data=data, at=at)
+            entries.append(LedgerEntry(kind=m.kind, subject=m.subject, amount=m.amount, data=data, at=at,
+                                       previous_hash=previous, hash=digest))  # fmt: skip
+            previous = digest
+        LedgerEntry.objects.bulk_create(entries)
+        LedgerHead.objects.filter(pk=1).update(count=n, last_hash=previous)
+    return entries
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organization, Region, User
 from accounts.permissions import regulated_region
 from billing import ledger, pricing
-from billing.charges import voucher_eligible
+from billing.charges import eligible, voucher_eligible
 from billing.models import (
     Charge,
     ClaimLine,
@@ -161,47 +161,71 @@ def grant_decide(
     return grant
 
 
-def grants_for(*, invoice: Invoice, on: dt.date) -> list[VoucherGrant]:
-    """The customer's grants that may pay for a service on `on` by this provider."""
-    grants = VoucherGrant.objects.filter(
-        enterprise=invoice.customer, status=VoucherGrant.Status.GRANTED, balance__gt=0,
-        programme__valid_from__lte=on, programme__valid_until__gte=on,
-    ).select_related("programme__provider_region", "programme__customer_region")  # fmt: skip
-    region = invoice.provider.region
-    return [g for g in grants.order_by("programme__valid_until", "pk") if g.programme.provider_region.contains(region)]
-
-
-def _pay_one(*, grant_id: int, charge: Charge, invoice: Invoice) -> Decimal:
-    # The grant row is locked until the issuing transaction ends: invoices issued at once
-    # pay from it one after another, each seeing the balance the one before left. Amounts
-    # are computed here, not by the database (SQLite does decimal arithmetic as floats).
-    grant = VoucherGrant.objects.select_for_update().select_related("programme").get(pk=grant_id)
-    amount = pricing.voucher_share(charge.total, grant.share_percent, grant.balance)
-    if amount <= 0:
-        return ZERO
-    grant.balance -= amount
-    grant.save(update_fields=["balance"])
-    VoucherPayment.objects.create(grant=grant, charge=charge, invoice=invoice, amount=amount)
-    ledger.append(
-        kind="voucher_payment", subject=f"charge:{charge.pk}", amount=amount,
-        data={"grant": grant.pk, "invoice": invoice.pk, "share": grant.share_percent, "balance": grant.balance},
-    )  # fmt: skip
-    return amount
-
-
 def vouchers_pay(*, invoice: Invoice) -> Decimal:
-    """Pay each eligible charge's voucher share, up to the grants' balances; called inside the
-    issuing transaction. Returns the amount vouchers pay of the invoice."""
-    paid = ZERO
-    charges = invoice.charges.select_related("sample_order").order_by("service_date", "pk")
+    """vouchers_pay_many for one invoice; returns what the vouchers pay of it."""
+    return vouchers_pay_many(invoices=[invoice]).get(invoice.pk, ZERO)
+
+
+def vouchers_pay_many(*, invoices: list[Invoice]) -> dict[int, Decimal]:
+    """Pay each eligible charge of the invoices (of one provider, being issued) its voucher
+    share, up to the grants' balances, from the customer's grants valid on the service date
+    whose programme covers the provider's region, the one ending first first. Called inside
+    the issuing transaction, under the ledger's lock. Returns the amount paid per invoice."""
+    if not invoices:
+        return {}
+    by_customer = {invoice.customer_id: invoice for invoice in invoices}
+    region = invoices[0].provider.region
+    # The grants are locked until the issuing transaction ends, in id order. Amounts are
+    # computed here, not by the database (SQLite does decimal arithmetic as floats).
+    grants: dict[int, list[VoucherGrant]] = {}
+    for grant in (
+        VoucherGrant.objects.select_for_update(of=("self",))
+        .filter(enterprise_id__in=list(by_customer), status=VoucherGrant.Status.GRANTED, balance__gt=0)
+        .select_related("programme__provider_region")
+        .order_by("pk")
+    ):
+        if grant.programme.provider_region.contains(region):
+            grants.setdefault(grant.enterprise_id, []).append(grant)
+    if not grants:
+        return {}
+    for held in grants.values():
+        held.sort(key=lambda g: (g.programme.valid_until, g.pk))
+    charges = (
+        Charge.objects.filter(invoice__in=[by_customer[c] for c in grants])
+        .order_by("invoice_id", "service_date", "pk")
+        .values("pk", "invoice_id", "customer_id", "net", "vat", "kind", "verified", "voucher_exception_at",
+                "sample_order__confirmed_at", "service_date")
+    )  # fmt: skip
+    paid: dict[int, Decimal] = {}
+    payments, movements, touched = [], [], {}
     for charge in charges:
-        if not voucher_eligible(charge):
+        if not eligible(
+            kind=charge["kind"], verified=charge["verified"], exception_at=charge["voucher_exception_at"],
+            confirmed_at=charge["sample_order__confirmed_at"],
+        ):  # fmt: skip
             continue
-        for grant in grants_for(invoice=invoice, on=charge.service_date):
-            amount = _pay_one(grant_id=grant.pk, charge=charge, invoice=invoice)
-            if amount:
-                paid += amount
-                break
+        for grant in grants[charge["customer_id"]]:
+            programme = grant.programme
+            if not programme.valid_from <= charge["service_date"] <= programme.valid_until:
+                continue
+            amount = pricing.voucher_share(charge["net"] + charge["vat"], grant.share_percent, grant.balance)
+            if amount <= 0:
+                continue
+            grant.balance -= amount
+            touched[grant.pk] = grant
+            paid[charge["invoice_id"]] = paid.get(charge["invoice_id"], ZERO) + amount
+            payments.append(
+                VoucherPayment(grant=grant, charge_id=charge["pk"], invoice_id=charge["invoice_id"], amount=amount)
+            )
+            movements.append(ledger.Movement(
+                "voucher_payment", f"charge:{charge['pk']}", amount,
+                {"grant": grant.pk, "invoice": charge["invoice_id"], "share": grant.share_percent,
+                 "balance": grant.balance},
+            ))  # fmt: skip
+            break
+    VoucherPayment.objects.bulk_create(payments)
+    VoucherGrant.objects.bulk_update(list(touched.values()), ["balance"])
+    ledger.append_many(movements)
     return paid
 
 

@@ -11,7 +11,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from booking import selectors, services, windows
+from booking import credit, selectors, services, windows
 from booking.availability import load_calendar, load_calendars
 from booking.models import Reservation
 from booking.serializers import (
@@ -111,6 +111,16 @@ class ReservationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            # The requesters' credit for the whole page from one query (requester_record).
+            self.requester_records = credit.credit_standings({r.requester_id: r.requester for r in page}.values())
+        return page
+
+    def get_serializer_context(self) -> dict:
+        return {**super().get_serializer_context(), "requester_records": getattr(self, "requester_records", {})}
 
     @extend_schema(request=ReservationCreateSerializer, responses={201: ReservationSerializer})
     def create(self, request):

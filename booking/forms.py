@@ -8,7 +8,7 @@ from accounts.models import Organization, User
 from accounts.widgets import DateInput, DateTimeInput, TimeInput
 from booking.models import BookingPolicy, Reservation
 from booking.policies import POLICY_FIELDS
-from booking.samples import MAX_COST_CENTRE, MAX_SAMPLES, MAX_TEXT, SAMPLES_FIELD_ERRORS
+from booking.samples import DESCRIPTION_REQUIRED, MAX_COST_CENTRE, MAX_SAMPLES, MAX_TEXT, SAMPLES_FIELD_ERRORS
 from booking.schedules import CLOSURE_REPEATS, WEEKDAYS
 
 
@@ -86,6 +86,7 @@ class SampleOrderForm(forms.Form):
     )  # fmt: skip
     description = forms.CharField(
         label=_("Samples and tests wanted"), widget=forms.Textarea(attrs={"rows": 4}), max_length=MAX_TEXT,
+        error_messages={"required": DESCRIPTION_REQUIRED},
         help_text=_("Material, size, preparation, hazards; which measurements and conditions."),
     )  # fmt: skip
     cost_centre = forms.CharField(

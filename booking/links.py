@@ -10,11 +10,13 @@ from telemetry.selectors import can_watch_lab
 
 
 def booking_links(request: HttpRequest, instrument: Instrument) -> list[Link]:
-    """Book, calendar and (for its managers) booking rules on an instrument's page."""
+    """Book, order sample testing, calendar and (for its managers) booking rules on an
+    instrument's page."""
     links: list[Link] = []
     opened = BookingPolicy.objects.filter(instrument=instrument).exists()
     if opened and instrument.bookable:
         links.append((_("Book"), reverse("booking:book", args=[instrument.code]), "primary"))
+        links.append((_("Order sample testing"), reverse("booking:sample-order-create", args=[instrument.code]), ""))
     if opened:
         links.append((_("Calendar"), reverse("booking:calendar", args=[instrument.code]), ""))
     if can_edit_instrument(request.user, instrument):

@@ -1,7 +1,14 @@
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from booking.models import Reservation, ReservationEvent
-from booking.selectors import can_decide
+from booking import credit
+from booking.credit_api import CreditRecordSerializer
+from booking.models import Reservation, ReservationEvent, SampleOrder
+from booking.sample_files import RESULTS_EMPTY, RESULTS_REQUIRED, display_name
+from booking.samples import DESCRIPTION_REQUIRED, MAX_COST_CENTRE, MAX_SAMPLES, MAX_TEXT, SAMPLES_FIELD_ERRORS
+from booking.selectors import can_confirm_sample_order, can_decide, can_decide_sample_order, can_download_results
+from booking.services import REASON_REQUIRED
 from instruments.models import Instrument
 
 
@@ -52,19 +59,42 @@ class ReservationSerializer(serializers.ModelSerializer):
     overrun_minutes = serializers.FloatField(
         read_only=True, allow_null=True, help_text="running past the end; null when not measured"
     )
+    requester_record = serializers.SerializerMethodField(
+        help_text="the requester's credit (marks in the window and what they mean); for the instrument's lab "
+        "managers only, null for everyone else"
+    )
 
     class Meta:
         model = Reservation
         fields = [
             "id", "instrument", "requester", "organization", "is_external", "start", "end", "status",
             "status_reason", "purpose", "sample_description", "service_way", "created_at", "expires_at",
-            "history", "can_decide", "outcome", "measured_hours", "overrun_minutes",
+            "history", "can_decide", "outcome", "measured_hours", "overrun_minutes", "cancelled_late",
+            "requester_record",
         ]  # fmt: skip
         read_only_fields = fields
 
     def get_can_decide(self, reservation: Reservation) -> bool:
         request = self.context.get("request")
         return bool(request and can_decide(request.user, reservation))
+
+    @extend_schema_field(CreditRecordSerializer(allow_null=True))
+    def get_requester_record(self, reservation: Reservation) -> dict | None:
+        request = self.context.get("request")
+        if request is None:
+            return None
+        # Asked once per lab for a page of rows (the context is shared by the page's rows).
+        deciding = self.context.setdefault("_decides_for_lab", {})
+        lab = reservation.instrument.lab_id
+        if lab not in deciding:
+            deciding[lab] = can_decide(request.user, reservation)
+        if not deciding[lab]:
+            return None
+        # The list view gives the page's standings from one query (booking.api).
+        standing = self.context.get("requester_records", {}).get(reservation.requester_id)
+        if standing is None:
+            standing = credit.credit_standing(user=reservation.requester)
+        return CreditRecordSerializer(standing.as_dict()).data
 
 
 class ReservationCreateSerializer(serializers.Serializer):
@@ -78,3 +108,75 @@ class ReservationCreateSerializer(serializers.Serializer):
 
 class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class SampleOrderSerializer(serializers.ModelSerializer):
+    instrument = InstrumentBriefSerializer(read_only=True)
+    requester = serializers.CharField(source="requester.username", read_only=True)
+    organization = serializers.CharField(source="organization.code", read_only=True)
+    results_url = serializers.SerializerMethodField(
+        help_text="where the customer and the lab's managers download the results; null without results or access"
+    )
+    results_name = serializers.SerializerMethodField()
+    can_decide = serializers.SerializerMethodField()
+    can_confirm = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SampleOrder
+        fields = [
+            "id", "instrument", "requester", "organization", "is_external", "samples", "description", "cost_centre",
+            "status", "status_reason", "results_url", "results_name", "results_note", "created_at", "decided_at",
+            "completed_at", "confirmed_at", "can_decide", "can_confirm",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def _user(self):
+        request = self.context.get("request")
+        return request.user if request else None
+
+    def get_results_url(self, order: SampleOrder) -> str | None:
+        user = self._user()
+        if not order.results or user is None or not can_download_results(user, order):
+            return None
+        path = reverse("sample-order-results", args=[order.pk])
+        return self.context["request"].build_absolute_uri(path)
+
+    def get_results_name(self, order: SampleOrder) -> str | None:
+        return display_name(order.results.name) if order.results else None
+
+    def get_can_decide(self, order: SampleOrder) -> bool:
+        user = self._user()
+        return bool(user and can_decide_sample_order(user, order))
+
+    def get_can_confirm(self, order: SampleOrder) -> bool:
+        user = self._user()
+        return bool(
+            user
+            and order.status == SampleOrder.Status.COMPLETED
+            and order.confirmed_at is None
+            and can_confirm_sample_order(user, order)
+        )
+
+
+class SampleOrderCreateSerializer(serializers.Serializer):
+    instrument = serializers.PrimaryKeyRelatedField(queryset=Instrument.objects.select_related("lab__institution"))
+    samples = serializers.IntegerField(min_value=1, max_value=MAX_SAMPLES, error_messages=SAMPLES_FIELD_ERRORS)
+    description = serializers.CharField(
+        max_length=MAX_TEXT, error_messages={"required": DESCRIPTION_REQUIRED, "blank": DESCRIPTION_REQUIRED}
+    )
+    cost_centre = serializers.CharField(max_length=MAX_COST_CENTRE, required=False, allow_blank=True, default="")
+
+
+class RejectReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=MAX_TEXT, help_text="the customer sees it",
+        error_messages={"required": REASON_REQUIRED, "blank": REASON_REQUIRED},
+    )  # fmt: skip
+
+
+class SampleOrderCompleteSerializer(serializers.Serializer):
+    results = serializers.FileField(
+        help_text="PDF, XLSX, CSV, ZIP, PNG or JPEG; the content is checked, not the name",
+        error_messages={"required": RESULTS_REQUIRED, "empty": RESULTS_EMPTY},
+    )
+    note = serializers.CharField(max_length=MAX_TEXT, required=False, allow_blank=True, default="")

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from booking import live, notifications
+from booking import credit, live, notifications
 from booking.availability import load_calendar
 from booking.models import Notification, Reservation, ReservationEvent
 from booking.policy import BookingRequest, Problem, local_time, rules
@@ -160,8 +160,17 @@ def reservation_cancel(*, reservation: Reservation, by: User, reason: str = "", 
         deadline = locked.start - dt.timedelta(minutes=locked.instrument.policy.cancel_deadline_minutes)
         if locked.status == Status.APPROVED and now > deadline:
             raise TransitionNotAllowed(CANCEL_TOO_LATE % {"deadline": local_time(deadline)})
+        # Judged on the locked row, before its status changes: late counts against credit.
+        locked.cancelled_late = credit.is_late_cancellation(locked, now=now)
 
-    return _transition(reservation, Status.CANCELLED, by=by, reason=reason.strip(), check=within_deadline)
+    def mark_if_late(locked: Reservation) -> None:
+        if locked.cancelled_late:
+            locked.save(update_fields=["cancelled_late"])
+            credit.late_cancel_marked(locked, at=now)
+
+    return _transition(
+        reservation, Status.CANCELLED, by=by, reason=reason.strip(), check=within_deadline, after=mark_if_late
+    )
 
 
 def reservations_expire(*, now: dt.datetime | None = None) -> int:
@@ -178,8 +187,10 @@ def reservations_expire(*, now: dt.datetime | None = None) -> int:
 
 
 def reservation_settle(*, reservation: Reservation, outcome: str, reason: str = "") -> Reservation:
-    """Completed or no-show, set from measured usage (the telemetry issue)."""
-    return _transition(reservation, outcome, by=None, reason=reason)
+    """Completed or no-show, set from measured usage (the telemetry issue). A no-show is
+    a mark against the requester's credit, written with the status."""
+    after = credit.no_show_marked if outcome == Status.NO_SHOW else None
+    return _transition(reservation, outcome, by=None, reason=reason, after=after)
 
 
 def _transition(
@@ -189,8 +200,11 @@ def _transition(
     by: User | None,
     reason: str = "",
     check: Callable | None = None,
+    after: Callable | None = None,
     now: dt.datetime | None = None,
 ) -> Reservation:
+    """Change the status under a row lock. `check` may refuse, on the locked row; `after`
+    writes what comes with the change (a credit mark), in the same transaction."""
     with transaction.atomic():
         # Lock the row: an approval and an expiry (or two managers) racing on one
         # request must not both succeed.
@@ -212,6 +226,8 @@ def _transition(
         record_change_note(start=locked.start, end=locked.end, now=now)  # a booking of settled days
         ReservationEvent.objects.create(reservation=locked, from_status=previous, to_status=to, by=by, reason=reason)
         notifications.on_transition(locked, to, by=by)
+        if after is not None:
+            after(locked)
         transaction.on_commit(lambda: live.reservation_changed(locked))
     return locked
 
@@ -305,5 +321,10 @@ def reservation_outcome_correct(*, reservation: Reservation, outcome: str, reaso
             locked.save(update_fields=["status", "status_reason"])
             record_change_note(start=locked.start, end=locked.end)
             ReservationEvent.objects.create(reservation=locked, from_status=previous, to_status=outcome, reason=reason)
+            # The credit mark follows the outcome (booking.credit.no_show_corrected says why).
+            if outcome == Status.NO_SHOW:
+                credit.no_show_marked(locked)
+            else:
+                credit.no_show_corrected(locked)
             transaction.on_commit(lambda: live.reservation_changed(locked))
     return locked

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from booking import calendar_views, feed_views, policy_views, views
+from booking import calendar_views, credit_views, feed_views, policy_views, sample_views, views
 
 app_name = "booking"
 urlpatterns = [
@@ -18,7 +18,14 @@ urlpatterns = [
     path("reservations/inbox/", views.inbox, name="inbox"),
     path("reservations/<int:pk>/", views.reservation, name="reservation"),
     path("reservations/<int:pk>/<str:action>/", views.decide, name="decide"),
+    path("instruments/<slug:code>/sample-order/", sample_views.order_create, name="sample-order-create"),
+    path("sample-orders/", sample_views.order_list, name="sample-orders"),
+    path("sample-orders/<int:pk>/", sample_views.order_detail, name="sample-order"),
+    path("sample-orders/<int:pk>/results/", sample_views.results_download, name="sample-order-results"),
+    path("sample-orders/<int:pk>/<str:action>/", sample_views.order_action, name="sample-order-action"),
     path("notifications/", views.notifications, name="notifications"),
+    path("credit/", credit_views.credit_marks, name="credit-marks"),
+    path("credit/<int:pk>/lift/", credit_views.credit_mark_lift, name="credit-mark-lift"),
     path("calendar/feeds/", feed_views.feeds, name="feeds"),
     path("calendar/feeds/action/", feed_views.feed_action, name="feed-action"),
     path("calendar/<str:token>.ics", feed_views.feed, name="feed"),

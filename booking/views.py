@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -12,7 +13,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from booking import selectors, services
+from booking import credit, selectors, services
+from booking.extensions import my_bookings_panels, reservation_links
 from booking.forms import CancelForm, RejectForm, ReservationForm
 from booking.models import Notification
 from booking.notifications import notification_mark_read
@@ -70,7 +72,15 @@ def reservations(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "booking/reservations.html",
-        {"upcoming": upcoming, "past": past, "is_manager": managed_labs(request.user).exists()},
+        {
+            "upcoming": upcoming,
+            "past": past,
+            "is_manager": managed_labs(request.user).exists(),
+            "sample_orders": selectors.my_sample_orders(request.user).filter(requester=request.user)[:10],
+            "standing": credit.credit_standing(user=request.user),
+            "credit_window_days": settings.CREDIT_WINDOW_DAYS,
+            "panels": my_bookings_panels(request),
+        },
     )
 
 
@@ -78,12 +88,17 @@ def reservations(request: HttpRequest) -> HttpResponse:
 def reservation(request: HttpRequest, pk: int) -> HttpResponse:
     visible = selectors.reservations_visible_to(request.user).prefetch_related("history__by")
     item = get_object_or_404(visible, pk=pk)
+    deciding = selectors.can_decide(request.user, item)
     return render(
         request,
         "booking/reservation.html",
         {
             "reservation": item,
-            "can_decide": selectors.can_decide(request.user, item),
+            "can_decide": deciding,
+            # The requester's record, for the managers deciding (booking.credit).
+            "requester_record": credit.credit_standing(user=item.requester) if deciding else None,
+            "requester_marks": credit.credit_marks_recent(item.requester) if deciding else [],
+            "extra_links": reservation_links(request, item),
             "can_cancel": item.is_holding and (item.requester_id == request.user.pk or
                                                selectors.can_decide(request.user, item)),
             "reject_form": RejectForm(),
@@ -97,8 +112,11 @@ def inbox(request: HttpRequest) -> HttpResponse:
     if not managed_labs(request.user).exists():
         raise PermissionDenied(_("The inbox is for lab managers."))
     pending = selectors.inbox(request.user).order_by("start")
+    sample_orders = selectors.sample_order_inbox(request.user).order_by("created_at", "pk")
+    # Each requester's credit beside their request, from one query for the whole page.
+    credit.credit_standings_attach([*pending, *sample_orders])
     template = "booking/_inbox_rows.html" if request.GET.get("partial") else "booking/inbox.html"
-    return render(request, template, {"pending": pending, "reject_form": RejectForm()})
+    return render(request, template, {"pending": pending, "sample_orders": sample_orders, "reject_form": RejectForm()})
 
 
 @login_required

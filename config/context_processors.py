@@ -2,7 +2,9 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from accounts.permissions import is_org_admin_of, is_platform_admin
+from accounts.models import User
+from accounts.permissions import AnyUser, is_org_admin_of, is_platform_admin
+from billing.permissions import visible_charges
 from booking.models import Notification
 from instruments.permissions import managed_labs
 from openness.scopes import scope_for
@@ -25,8 +27,19 @@ def navigation(request: HttpRequest) -> dict:
                 and user.organization.can_own_instruments
             )
         ),
+        "nav_invoices": SimpleLazyObject(lambda: _has_invoices(user)),
         "openness_threshold": settings.OPENNESS_THRESHOLD_CNY,
         "nav_unread": SimpleLazyObject(
             lambda: Notification.objects.filter(user=user, read_at__isnull=True).count() if user.is_authenticated else 0
         ),
     }
+
+
+def _has_invoices(user: AnyUser) -> bool:
+    """Finance always has the invoice pages; anyone else once there is a charge they may see
+    (one EXISTS query, made only when a page shows the menu)."""
+    if not user.is_authenticated:
+        return False
+    if is_platform_admin(user) or user.role == User.Role.ORG_ADMIN:
+        return True
+    return visible_charges(user).exists()

@@ -5,6 +5,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from instruments import services
+from instruments.extensions import instrument_api_figures
 from instruments.filters import InstrumentFilter
 from instruments.models import Instrument
 from instruments.permissions import can_edit_instrument
@@ -34,6 +35,17 @@ class InstrumentViewSet(
     def get_queryset(self):
         return instrument_catalog()
 
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            instrument_api_figures(page)  # figures of other apps (ratings), one query each for the page
+        return page
+
+    def get_object(self):
+        instrument = super().get_object()
+        instrument_api_figures([instrument])
+        return instrument
+
     def get_serializer_class(self):
         if self.action == "list":
             return InstrumentListSerializer
@@ -61,4 +73,5 @@ class InstrumentViewSet(
 
     def _detail(self, instrument: Instrument) -> dict:
         fresh = instrument_catalog().get(pk=instrument.pk)
+        instrument_api_figures([fresh])
         return InstrumentDetailSerializer(fresh, context=self.get_serializer_context()).data

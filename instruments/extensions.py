@@ -4,7 +4,7 @@ An app registers a function in its AppConfig.ready(); the instrument page shows 
 the functions return for the visitor. So instruments imports no app to its right.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from django.http import HttpRequest
 
@@ -36,3 +36,19 @@ def register_panel(source: PanelSource) -> None:
 
 def instrument_panels(request: HttpRequest, instrument: Instrument) -> list[str]:
     return [html for source in _panels if (html := source(request, instrument))]
+
+
+# Figures other apps add to instrument API answers (billing: rating_average, rating_count),
+# set as attributes on a page of instruments at once, so that a list costs one query per app.
+FigureSource = Callable[[Sequence[Instrument]], None]
+_figures: list[FigureSource] = []
+
+
+def register_api_figures(source: FigureSource) -> None:
+    if source not in _figures:
+        _figures.append(source)
+
+
+def instrument_api_figures(instruments: Sequence[Instrument]) -> None:
+    for source in _figures:
+        source(instruments)

@@ -42,13 +42,25 @@ class InstrumentListSerializer(serializers.ModelSerializer):
     region = RegionSerializer()
     in_scope = serializers.BooleanField(read_only=True)
     thumbnail = serializers.SerializerMethodField()
+    # Set by billing through instruments.extensions.register_api_figures.
+    rating_average = serializers.SerializerMethodField(
+        help_text="customers' average rating, 1–5 (service, condition, timeliness); null without ratings"
+    )
+    rating_count = serializers.SerializerMethodField(help_text="number of ratings")
 
     class Meta:
         model = Instrument
         fields = [
             "id", "code", "name_zh", "name_en", "inner_id", "category", "institution", "lab", "region",
             "model", "manufacturer", "original_value", "in_scope", "status", "share_mode", "thumbnail",
+            "rating_average", "rating_count",
         ]  # fmt: skip
+
+    def get_rating_average(self, instrument: Instrument) -> float | None:
+        return getattr(instrument, "rating_average", None)
+
+    def get_rating_count(self, instrument: Instrument) -> int:
+        return getattr(instrument, "rating_count", 0)
 
     def get_thumbnail(self, instrument: Instrument) -> str | None:
         photos = list(instrument.photos.all())

@@ -21,9 +21,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import is_platform_admin, regulated_region, regulates
+from config import exports
 from openness import evaluation as ev
 from openness import evaluation_tables as et
-from openness import exports, scopes, scoring, services
+from openness import scopes, scoring, services
 from openness.api_evaluation import NOT_ALLOWED
 from openness.evaluation_forms import ConfigForm, RoundForm
 from openness.models import EvaluationRound

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from billing.ratings import nrii_comment
 from booking.models import Reservation
 from instruments import nrii
 from instruments.models import Instrument
@@ -42,7 +43,7 @@ SERVICE_WAYS = {
     Reservation.ServiceWay.USE: "占用共享", Reservation.ServiceWay.TECHNICAL: "技术共享",
     Reservation.ServiceWay.ENTRUSTED: "委托共享", Reservation.ServiceWay.REMOTE: "远程共享",
 }  # fmt: skip
-# Bookings do not record a direction of service or a satisfaction rating yet.
+# Bookings do not record a direction of service yet.
 UNKNOWN_DIRECTION = "其他"
 
 
@@ -89,6 +90,7 @@ def service_record(booking: Reservation) -> dict:
     else:
         hours = Fraction((booking.end - booking.start) // dt.timedelta(seconds=1), 3600)
     requester = booking.requester
+    rating = getattr(booking, "rating", None)  # the customer's rating, if they gave one
     return {
         "instruType": SERVICE,
         "innerId": booking.instrument.inner_id,
@@ -101,7 +103,7 @@ def service_record(booking: Reservation) -> dict:
         "serviceDirection": UNKNOWN_DIRECTION,
         "applicant": requester.get_full_name() or requester.username,
         "applicantUnit": booking.organization.name_zh,
-        "comment": None,
+        "comment": nrii_comment(rating.average) if rating is not None else None,
     }
 
 
@@ -138,7 +140,7 @@ def services_document(*, instruments: QuerySet[Instrument], period: Period) -> d
             instrument__in=in_scope(instruments), status=Reservation.Status.COMPLETED,
             start__gte=period.start, start__lt=period.end,
         )
-        .select_related("instrument__institution", "organization", "requester")
+        .select_related("instrument__institution", "organization", "requester", "rating")
         .order_by("instrument__institution__code", "instrument__inner_id", "start", "pk")
     )  # fmt: skip
     units: dict[str, list] = defaultdict(list)

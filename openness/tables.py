@@ -1,38 +1,17 @@
 """The tables of the openness pages, as plain data: a page shows them, and the same objects
-are written as CSV or XLSX, so a download holds exactly the numbers on the page.
+are written as CSV or XLSX (config.exports), so a download holds exactly the numbers on the page.
 
 Cells hold the figures as the REST API gives them (hours rounded to 2 places, rates 0–1 to
 4 places, as Decimal); how a cell looks is decided where it is written.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-KINDS = ("text", "int", "hours", "rate", "number", "signed", "datetime", "bool")
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    label: Any  # a lazy translation
-    kind: str = "text"
-
-
-@dataclass
-class Table:
-    key: str  # the name of its download: ?download=<key>.csv
-    title: Any
-    columns: list[Column]
-    rows: list[dict] = field(default_factory=list)
-    link: str | None = None  # the column whose cell links to row["url"]
-    note: Any = ""
-    total: int | None = None  # rows before a page cut them short (the download has all)
-
-    def cells(self, row: dict) -> list[tuple[Column, Any]]:
-        return [(column, row.get(column.key)) for column in self.columns]
+from config.tables import Column, Table
 
 
 def columns(*keys: str) -> list[Column]:

@@ -15,8 +15,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization, Region
+from config import exports
 from instruments.models import Instrument
-from openness import annual_report, dashboards, exports, nrii, reports, scopes, tables
+from openness import annual_report, dashboards, nrii, reports, scopes, tables
 from openness.flag_views import flags_panel
 from openness.periods import Period, period_from_query, quick_picks
 from openness.scopes import Scope

@@ -179,3 +179,86 @@ def reporting(instrument: Instrument, first: dt.datetime, last: dt.datetime) -> 
     for ts in (first, last):
         EventFactory(gateway=binding.gateway, instrument=instrument, ts=ts)
     return binding
+
+
+class SampleOrderFactory(factory.django.DjangoModelFactory):
+    """A sample order as stored, past the service (a pending one of an outside start-up's
+    unless told otherwise); tests of the lifecycle order through booking.samples."""
+
+    class Meta:
+        model = "booking.SampleOrder"
+
+    instrument = factory.SubFactory(InstrumentFactory)
+    requester = factory.SubFactory(UserFactory, organization__kind=Organization.Kind.ENTERPRISE)
+    organization = factory.LazyAttribute(lambda o: o.requester.organization)
+    is_external = factory.LazyAttribute(lambda o: o.organization.pk != o.instrument.institution_id)
+    samples = 3
+    description = "粉末样品 XRD 物相分析"
+    status = "pending"
+
+
+def org_admin(organization: Organization | None = None, **kwargs) -> User:
+    """An admin of the organization (a new start-up unless told)."""
+    organization = organization or OrganizationFactory(kind=Organization.Kind.ENTERPRISE)
+    return UserFactory(organization=organization, role=User.Role.ORG_ADMIN, **kwargs)
+
+
+def valid_credit_code(n: int) -> str:
+    """A unified social credit code that passes its check character, one per n."""
+    from accounts.validators import credit_code_check_character
+
+    body = f"91320100XY{n:07d}"
+    return body + credit_code_check_character(body)
+
+
+class EnterpriseFactory(OrganizationFactory):
+    """A start-up or SME whose code is a valid unified social credit code (as at sign-up)."""
+
+    code = factory.Sequence(valid_credit_code)
+    name_zh = factory.Sequence(lambda n: f"测试科技有限公司{n}")
+    name_en = factory.Sequence(lambda n: f"Test Technology Co. {n}")
+    kind = Organization.Kind.ENTERPRISE
+
+
+class CreditMarkFactory(factory.django.DjangoModelFactory):
+    """A mark against a user and their organization, with an invoice-like reference unless
+    it is about a booking (booking.credit.credit_mark_add wants one or the other)."""
+
+    class Meta:
+        model = "booking.CreditMark"
+
+    user = factory.SubFactory(UserFactory, organization__kind=Organization.Kind.ENTERPRISE)
+    organization = factory.LazyAttribute(lambda m: m.user.organization)
+    kind = "no_show"
+    reference = factory.Sequence(lambda n: f"REF-{n}")
+    at = factory.LazyFunction(lambda: dt.datetime.now(dt.UTC) - dt.timedelta(days=1))
+
+
+class RatingFactory(factory.django.DjangoModelFactory):
+    """A customer's rating of their completed booking."""
+
+    class Meta:
+        model = "billing.Rating"
+
+    reservation = factory.SubFactory(ReservationFactory)
+    instrument = factory.LazyAttribute(lambda r: r.reservation.instrument)
+    customer = factory.LazyAttribute(lambda r: r.reservation.requester)
+    service = 4
+    condition = 4
+    timeliness = 4
+
+
+class RateCardFactory(factory.django.DjangoModelFactory):
+    """A rate card as stored, past billing.rates (history, several versions at once): hourly,
+    100 / 200 / 300 CNY by customer class, in force since the first of this year."""
+
+    class Meta:
+        model = "billing.RateCard"
+
+    instrument = factory.SubFactory(InstrumentFactory)
+    valid_from = factory.LazyFunction(lambda: dt.date(dt.date.today().year, 1, 1))
+    unit = "hour"
+    price_internal = Decimal("100.00")
+    price_academic = Decimal("200.00")
+    price_enterprise = Decimal("300.00")
+    created_by = factory.LazyAttribute(lambda c: lab_manager(c.instrument.lab))

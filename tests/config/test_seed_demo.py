@@ -62,3 +62,34 @@ def test_the_demo_audit_has_flags_with_evidence_and_a_computed_round(seeded, cli
     assert evaluation.state == EvaluationRound.State.COMPUTED and evaluation.results.count() >= 6
     client.login(username="province", password="demo-pass-2026")
     assert client.get("/openness/").status_code == 200
+
+
+def test_the_demo_bills_through_the_services(seeded):
+    from billing import ledger
+    from billing.models import Charge, ClaimLine, Invoice, RateCard, Rating, VoucherGrant, VoucherPayment
+
+    assert RateCard.objects.filter(unit=RateCard.Unit.HOUR).count() >= 60
+    assert RateCard.objects.filter(unit=RateCard.Unit.SAMPLE).exists()
+    for terms in ("sme_discount_percent", "minimum_charge", "setup_fee", "overtime_surcharge_percent"):
+        assert RateCard.objects.filter(**{f"{terms}__gt": 0}).exists(), terms
+    # Measured and unverified use are both charged; every settled booking with a price is.
+    assert Charge.objects.filter(kind=Charge.Kind.USE, verified=True).exists()
+    assert Charge.objects.filter(kind=Charge.Kind.USE, verified=False).exists()
+    assert Charge.objects.filter(kind=Charge.Kind.SAMPLES, verified=True).exists()
+    assert Charge.objects.filter(kind=Charge.Kind.NO_SHOW).exists()
+    # Last month invoiced at month end; vouchers paid only for measured use, on the start-up's bill.
+    issued = Invoice.objects.exclude(status__in=[Invoice.Status.DRAFT, Invoice.Status.VOID])
+    assert issued.count() >= 5
+    with_vouchers = issued.filter(voucher_amount__gt=0)
+    assert with_vouchers.exists() and {i.customer.kind for i in with_vouchers} == {"enterprise"}
+    assert not VoucherPayment.objects.filter(charge__verified=False).exists()
+    assert issued.filter(status=Invoice.Status.PAID).exists()
+    assert issued.filter(status=Invoice.Status.ISSUED, paid_amount__gt=0).exists()  # partly paid
+    assert Invoice.objects.filter(status=Invoice.Status.DRAFT).exists()
+    granted = VoucherGrant.objects.get(status=VoucherGrant.Status.GRANTED)
+    assert granted.balance == granted.amount - sum(p.amount for p in granted.payments.all())
+    assert VoucherGrant.objects.filter(status=VoucherGrant.Status.REFUSED).exclude(reason="").exists()
+    decisions = set(ClaimLine.objects.values_list("decision", flat=True))
+    assert {"approved", "pending"} <= decisions
+    assert Rating.objects.exclude(reply="").exists()
+    assert ledger.verify().ok

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.models import Organization
+from config.demo.billing import seed_billing
 from config.demo.bookings import seed_bookings
 from config.demo.catalog import PASSWORD, demo_accounts, seed_catalog
 from config.demo.openness import seed_openness
@@ -27,6 +28,7 @@ class Command(BaseCommand):
                 seed_bookings(rng=rng)
                 seed_telemetry(rng=rng)
                 seed_openness()
+                seed_billing(rng=rng)
             self.stdout.write(self.style.SUCCESS("Demo data created."))
         self.stdout.write(f"Demo accounts (password for all: {PASSWORD}):")
         for account in demo_accounts():

@@ -1,8 +1,8 @@
-"""Downloads of the openness tables: CSV and XLSX of exactly the rows a page shows (all of
-them, where a page shows only the first few hundred). NRII records are in openness.nrii.
+"""Downloads of any app's tables (config.tables): CSV and XLSX of exactly the rows a page
+shows (all of them, where a page shows only the first few hundred).
 
-Figures are written as the REST API gives them: hours with 2 decimals, rates as fractions
-0–1 with 4 (XLSX shows them as percentages), times in Asia/Shanghai.
+Numbers are written as stored: hours and money with 2 decimals, rates as fractions 0–1
+(XLSX shows them as percentages), times in Asia/Shanghai.
 """
 
 import csv
@@ -16,7 +16,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from openness.tables import Column, Table
+from config.tables import Column, Table
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -24,8 +24,9 @@ FORMATS = {
 }
 XLSX_NUMBER_FORMATS = {
     "hours": "#,##0.00", "rate": "0.00%", "int": "0", "number": "0.00##", "signed": "+0.00;-0.00;0.00",
-    "datetime": "yyyy-mm-dd hh:mm:ss",
+    "money": "#,##0.00", "date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm:ss",
 }  # fmt: skip
+NUMBER_KINDS = ("hours", "rate", "int", "number", "signed", "money", "date")
 # A cell starting with one of these is a formula to a spreadsheet: names typed by users
 # (institutions, labs, instruments) are written with a leading apostrophe instead.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -39,7 +40,7 @@ def value(column: Column, raw):
         return timezone.localtime(raw).replace(tzinfo=None, microsecond=0)
     if column.kind == "bool":
         return _("yes") if raw else _("no")
-    if column.kind in ("hours", "rate", "int", "number", "signed"):
+    if column.kind in NUMBER_KINDS:
         return raw
     text = str(raw)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
@@ -54,13 +55,20 @@ def header(column: Column) -> str:
     return label
 
 
+def _csv_cell(cell):
+    if cell is None:
+        return ""
+    if isinstance(cell, dt.datetime):
+        return cell.isoformat(" ")
+    return cell.isoformat() if isinstance(cell, dt.date) else cell
+
+
 def csv_bytes(table: Table) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([header(c) for c in table.columns])
     for row in table.rows:
-        cells = [value(c, v) for c, v in table.cells(row)]
-        writer.writerow(["" if v is None else v.isoformat(" ") if isinstance(v, dt.datetime) else v for v in cells])
+        writer.writerow([_csv_cell(value(c, v)) for c, v in table.cells(row)])
     # With a byte-order mark, Excel (set to Chinese or not) reads the file as UTF-8.
     return out.getvalue().encode("utf-8-sig")
 

@@ -31,6 +31,7 @@ PAID_CANNOT_VOID = _("Payments are recorded on this invoice; it cannot be voided
 ALREADY_VOID = _("This invoice is already void.")
 CREDIT_NOTE_FINAL = _("A credit note cannot be voided; it corrects an invoice that was voided.")
 PERIOD_ORDER = _("The period must end after it starts.")
+PAID_IN_FUTURE = _("A payment is recorded once it has arrived: the date cannot be in the future.")
 REFERENCE_REQUIRED = _("Enter the bank transfer reference.")
 
 
@@ -175,6 +176,8 @@ def payment_record(*, invoice: Invoice, by: User, reference: str, paid_on: dt.da
     reference = reference.strip()
     if not reference:
         raise ValidationError({"reference": REFERENCE_REQUIRED})
+    if paid_on > timezone.localdate():
+        raise ValidationError({"paid_on": PAID_IN_FUTURE})
     with transaction.atomic():
         # Locked so that two payments recorded at once cannot together exceed what is owed.
         invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)

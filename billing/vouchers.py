@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, Region, User
-from accounts.permissions import regulated_region
+from accounts.permissions import is_org_admin_of, regulated_region
 from billing import ledger, pricing
 from billing.charges import eligible, voucher_eligible
 from billing.models import (
@@ -46,6 +46,7 @@ AMOUNT_POSITIVE = _("Enter an amount above zero, in yuan with at most two decima
 NOTHING_TO_CLAIM = _("Vouchers paid nothing on your invoices in this period that is not claimed yet.")
 LINE_DECIDED = _("This claim line has already been decided.")
 CLAIM_NOT_DECIDED = _("Decide every line before recording the payment.")
+NOT_PROVIDER_FINANCE = _("Only an admin of the provider institution claims its voucher amounts.")
 EXCEPTION_VERIFIED = _("This charge is measured use already; it needs no exception.")
 EXCEPTION_INVOICED = _("This charge is on an issued invoice already.")
 DATES_ORDER = _("The programme must end on or after the day it starts.")
@@ -243,9 +244,10 @@ def vouchers_reverse(*, invoice: Invoice, now: dt.datetime) -> None:
 
 
 def voucher_exception_approve(*, charge: Charge, by: User) -> Charge:
-    """A regulator lets a voucher pay this one unverified charge."""
-    scope = regulated_region(by)
-    if scope is None or not scope.contains(charge.provider.region):
+    """A province or city regulator of the provider's region lets a voucher pay this one
+    unverified charge."""
+    scope = _regulator_scope(by)
+    if not scope.contains(charge.provider.region):
         raise PermissionDenied(OUTSIDE_REGION)
     with transaction.atomic():
         locked = Charge.objects.select_for_update(of=("self",))
@@ -287,6 +289,8 @@ def programmes_expire(*, today: dt.date | None = None) -> int:
 def claim_submit(*, by: User, programme: VoucherProgramme, period_start: dt.date, period_end: dt.date) -> VoucherClaim:
     """Claim what vouchers of the programme paid on the provider's invoices issued in the period."""
     provider = by.organization
+    if provider is None or not provider.can_own_instruments or not is_org_admin_of(by, provider):
+        raise PermissionDenied(NOT_PROVIDER_FINANCE)
     if period_end <= period_start:
         raise ValidationError({"period_end": PERIOD_ORDER})
     try:

@@ -162,3 +162,12 @@ def test_an_invoice_is_overdue_after_its_term(instrument, customer):
     invoice = invoicing.invoice_issue(invoice=draft(instrument, customer), now=NOW)
     assert not invoicing.is_overdue(invoice, today=dt.date(2026, 12, 2))
     assert invoicing.is_overdue(invoice, today=dt.date(2026, 12, 3))
+
+
+def test_a_payment_dated_in_the_future_is_refused(instrument, customer, finance):
+    charged(instrument, customer)
+    invoice = invoicing.invoice_issue(invoice=draft(instrument, customer), now=NOW)
+    tomorrow = dt.date.today() + dt.timedelta(days=2)
+    with pytest.raises(ValidationError) as error:
+        invoicing.payment_record(invoice=invoice, by=finance, reference="TX", paid_on=tomorrow, amount="1")
+    assert "paid_on" in error.value.message_dict and not invoice.payments.exists()

@@ -228,3 +228,18 @@ def test_claims_are_decided_line_by_line_and_paid(regulator, instrument, firm):
     vouchers.claim_paid(claim=claim, by=regulator, reference="PAY-1")
     claim.refresh_from_db()
     assert claim.status == "paid" and claim.paid_reference == "PAY-1"
+
+
+def test_only_the_providers_admin_claims(regulator, instrument, firm):
+    p = programme(regulator)
+    for who in (f.UserFactory(organization=instrument.institution), regulator):
+        with pytest.raises(PermissionDenied):
+            vouchers.claim_submit(
+                by=who, programme=p, period_start=dt.date(2026, 11, 1), period_end=dt.date(2026, 12, 1)
+            )
+
+
+def test_a_county_regulator_approves_no_exception(instrument, firm):
+    declared = charges.charge_reservation(settled(instrument, customer=firm, measured=None))
+    with pytest.raises(PermissionDenied):
+        vouchers.voucher_exception_approve(charge=declared, by=f.regulator("320102"))  # the county of the provider

@@ -24,6 +24,10 @@ class ReservationForm(forms.Form):
         help_text=_("Number, material, size, hazards."),
     )  # fmt: skip
     service_way = forms.ChoiceField(label=_("Service way"), choices=Reservation.ServiceWay.choices)
+    cost_centre = forms.CharField(
+        label=_("Grant or cost centre (经费卡号)"), max_length=64, required=False,
+        help_text=_("Members of the instrument's institution: the account your use is charged to."),
+    )  # fmt: skip
 
     def period(self) -> tuple[dt.datetime, dt.datetime]:
         tz = timezone.get_current_timezone()

@@ -68,8 +68,8 @@ class ReservationSerializer(serializers.ModelSerializer):
         model = Reservation
         fields = [
             "id", "instrument", "requester", "organization", "is_external", "start", "end", "status",
-            "status_reason", "purpose", "sample_description", "service_way", "created_at", "expires_at",
-            "history", "can_decide", "outcome", "measured_hours", "overrun_minutes", "cancelled_late",
+            "status_reason", "purpose", "sample_description", "service_way", "cost_centre", "created_at",
+            "expires_at", "history", "can_decide", "outcome", "measured_hours", "overrun_minutes", "cancelled_late",
             "requester_record",
         ]  # fmt: skip
         read_only_fields = fields
@@ -104,6 +104,10 @@ class ReservationCreateSerializer(serializers.Serializer):
     purpose = serializers.CharField(max_length=2000)
     sample_description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     service_way = serializers.ChoiceField(choices=Reservation.ServiceWay.choices, required=False)
+    cost_centre = serializers.CharField(
+        max_length=64, required=False, allow_blank=True,
+        help_text="grant or cost centre (经费卡号) that users of the owning institution charge their use to",
+    )  # fmt: skip
 
 
 class ReasonSerializer(serializers.Serializer):

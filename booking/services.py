@@ -79,8 +79,11 @@ def reservation_create(
     purpose: str,
     sample_description: str = "",
     service_way: str = Reservation.ServiceWay.USE,
+    cost_centre: str = "",
     now: dt.datetime | None = None,
 ) -> Reservation:
+    """Book, or ask to book. `cost_centre` is the grant or cost centre (经费卡号) that users of
+    the owning institution charge their use to."""
     policy_rules = rules(now=now)
     request = BookingRequest(instrument=instrument, requester=requester, start=start, end=end)
     window = dt.timedelta(days=1)
@@ -123,6 +126,7 @@ def reservation_create(
                 purpose=purpose,
                 sample_description=sample_description,
                 service_way=service_way,
+                cost_centre=cost_centre.strip()[:64],
                 expires_at=expires_at,
             )
             ReservationEvent.objects.create(reservation=reservation, to_status=reservation.status, by=requester)

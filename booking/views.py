@@ -34,7 +34,7 @@ def book(request: HttpRequest, code: str) -> HttpResponse:
             reservation = services.reservation_create(
                 instrument=instrument, requester=request.user, start=start, end=end,
                 purpose=form.cleaned_data["purpose"], sample_description=form.cleaned_data["sample_description"],
-                service_way=form.cleaned_data["service_way"],
+                service_way=form.cleaned_data["service_way"], cost_centre=form.cleaned_data["cost_centre"],
             )  # fmt: skip
         except services.BookingInvalid as invalid:
             for field, errors in invalid.by_field().items():

@@ -205,3 +205,15 @@ def test_database_itself_refuses_overlapping_holding_reservations(instrument):
         instrument=instrument, requester=first.requester, organization=first.organization, is_external=True,
         start=at(2, 11), end=at(2, 13), blocked_until=at(2, 13), purpose="history", status=Status.REJECTED,
     )  # fmt: skip
+
+
+def test_an_insider_books_on_a_grant_that_the_charge_carries(api):
+    instrument = f.bookable()
+    insider = f.UserFactory(organization=instrument.institution)
+    reservation = book(instrument, insider, cost_centre="  NSFC-52072001 ")
+    assert reservation.cost_centre == "NSFC-52072001"
+    api.force_authenticate(insider)
+    body = {"instrument": instrument.pk, "start": at(3, 10).isoformat(), "end": at(3, 11).isoformat(),
+            "purpose": "XRD", "cost_centre": "KJ-2026-17"}  # fmt: skip
+    created = api.post("/api/v1/reservations/", body, format="json")
+    assert created.status_code == 201 and created.json()["cost_centre"] == "KJ-2026-17"

@@ -47,7 +47,7 @@ def programme(regulator, *, budget=D("100000"), share=D("40"), startup_share=D("
     return VoucherProgramme.objects.create(
         regulator=regulator.organization, name="创新券 2026", year=2026, budget=budget, budget_left=budget,
         customer_region=region, provider_region=region, share_percent=share, startup_share_percent=startup_share,
-        cap_per_enterprise=cap, valid_from=dt.date(2026, 1, 1), valid_until=dt.date(2026, 12, 31), **fields,
+        cap_per_enterprise=cap, **{"valid_from": dt.date(2026, 1, 1), "valid_until": dt.date(2026, 12, 31), **fields},
     )  # fmt: skip
 
 

@@ -3,7 +3,7 @@
 institution that reports them). docs/nrii-v1.schema.json is their contract; docs/openness.md
 explains each choice.
 
-- Money in 万元 (`worth`; `amounts` too, once billing prices bookings: null until then).
+- Money in 万元 (`worth`, and `amounts`: the booking's charge with VAT; null when unpriced).
 - Dates `YYYY-MM-DD`; times `YYYY-MM-DD HH:MM:SS` in Beijing time (Asia/Shanghai), no offset.
 - Regions as GB/T 2260 codes; coded values in NRII's Chinese spellings.
 - Only in-scope instruments (original value at or above the openness threshold): the
@@ -91,10 +91,11 @@ def service_record(booking: Reservation) -> dict:
         hours = Fraction((booking.end - booking.start) // dt.timedelta(seconds=1), 3600)
     requester = booking.requester
     rating = getattr(booking, "rating", None)  # the customer's rating, if they gave one
+    charge = getattr(booking, "charge", None)  # what billing charged for it, if it was priced
     return {
         "instruType": SERVICE,
         "innerId": booking.instrument.inner_id,
-        "amounts": None,
+        "amounts": wan(charge.net + charge.vat) if charge is not None else None,
         "serviceTime": local_time(booking.start),
         "endTime": local_time(booking.end),
         "serviceAmount": float(rounded(hours, 2)),
@@ -140,7 +141,7 @@ def services_document(*, instruments: QuerySet[Instrument], period: Period) -> d
             instrument__in=in_scope(instruments), status=Reservation.Status.COMPLETED,
             start__gte=period.start, start__lt=period.end,
         )
-        .select_related("instrument__institution", "organization", "requester", "rating")
+        .select_related("instrument__institution", "organization", "requester", "rating", "charge")
         .order_by("instrument__institution__code", "instrument__inner_id", "start", "pk")
     )  # fmt: skip
     units: dict[str, list] = defaultdict(list)

@@ -215,3 +215,17 @@ def test_nrii_records_are_scoped_as_the_pages(client, world):
 def test_nrii_services_name_a_wrong_period(province, world):
     response = nrii(province, "services", **{"from": "2026-03-10", "to": "2026-03-01"})
     assert response.status_code == 400 and response.json()["to"]
+
+
+def test_a_priced_service_records_its_fee_in_wan_yuan(province, world):
+    from billing.charges import charge_reservation
+    from booking.models import Reservation
+    from tests.billing.helpers import rate_card
+
+    booking = Reservation.objects.get(instrument__inner_id="SU0001", start__month=3)
+    rate_card(booking.instrument, valid_from=dt.date(2026, 1, 1))  # 300 CNY an hour for an enterprise
+    Reservation.objects.filter(pk=booking.pk).update(settled_at=booking.end)
+    charge = charge_reservation(Reservation.objects.get(pk=booking.pk))
+    assert charge.net + charge.vat == Decimal("954.00")  # 3 h measured (with overrun) × 300 + 6% VAT
+    (su,) = next(u["records"] for u in nrii(province, "services", **PERIOD).json()["units"] if u["unitCode"] == "suda")
+    assert su["amounts"] == 0.0954

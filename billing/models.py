@@ -134,6 +134,8 @@ class Invoice(models.Model):
     issued_at = models.DateTimeField(_("issued"), null=True, blank=True)
     due_date = models.DateField(_("due"), null=True, blank=True)
     paid_at = models.DateTimeField(_("paid on"), null=True, blank=True)
+    # When the customer's admins were reminded that it is overdue (once).
+    reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
     voided_at = models.DateTimeField(null=True, blank=True)
     void_reason = models.TextField(blank=True)
 

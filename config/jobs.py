@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from billing.charges import charges_make
 from billing.invoicing import invoices_month_end, invoices_overdue_mark
+from billing.reminders import invoices_remind
 from billing.vouchers import programmes_expire
 from booking.jobs import reminders_send
 from booking.notifications import emails_send
@@ -33,6 +34,7 @@ JOBS = [
     Job("charge settled bookings and completed sample orders", charges_make, 300),
     # Idempotent: last month's charges not invoiced yet, one invoice per provider and customer.
     Job("invoice last month", invoices_month_end, 3600),
+    Job("remind customers of overdue invoices", invoices_remind, 3600),
     Job("mark overdue invoices against their customers' credit", invoices_overdue_mark, 6 * 3600),
     Job("expire ended voucher programmes", programmes_expire, 6 * 3600),
     # Idempotent; re-run through the month so the evidence follows late events and settlements.

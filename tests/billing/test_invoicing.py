@@ -171,3 +171,17 @@ def test_a_payment_dated_in_the_future_is_refused(instrument, customer, finance)
     with pytest.raises(ValidationError) as error:
         invoicing.payment_record(invoice=invoice, by=finance, reference="TX", paid_on=tomorrow, amount="1")
     assert "paid_on" in error.value.message_dict and not invoice.payments.exists()
+
+
+def test_the_customers_admins_are_reminded_of_an_overdue_invoice_once(instrument, customer, mailoutbox):
+    admin = f.UserFactory(organization=customer, role="org_admin", email="boss@example.com")
+    f.UserFactory(organization=customer, email="staff@example.com")  # not an admin: not mailed
+    charged(instrument, customer)
+    invoice = invoicing.invoice_issue(invoice=draft(instrument, customer), now=NOW)
+    from billing.reminders import invoices_remind
+
+    assert invoices_remind(now=NOW + dt.timedelta(days=30)) == 0  # due on 2 December: not yet
+    assert invoices_remind(now=NOW + dt.timedelta(days=32)) == 1
+    assert invoices_remind(now=NOW + dt.timedelta(days=33)) == 0
+    (mail,) = mailoutbox
+    assert mail.to == [admin.email] and invoice.number in mail.subject and "318.00" in mail.body

@@ -2,6 +2,8 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
 
 from accounts.models import Organization, User
 from instruments.models import Instrument, InstrumentPhoto, Lab
@@ -9,11 +11,20 @@ from instruments.models import Instrument, InstrumentPhoto, Lab
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def seeded():
-    out = io.StringIO()
-    call_command("seed_demo", stdout=out)
-    return out.getvalue()
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo, seeded once for the tests of this module (it takes half a minute), in a
+    transaction rolled back after them; each test runs in a savepoint inside it."""
+    files = tmp_path_factory.mktemp("demo")
+    isolated = override_settings(
+        MEDIA_ROOT=files / "media", BROKER_AUTH_DIR=str(files / "broker"), BROKER_PID_FILE="",
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+    )  # fmt: skip
+    with isolated, django_db_blocker.unblock(), transaction.atomic():
+        out = io.StringIO()
+        call_command("seed_demo", stdout=out)
+        yield out.getvalue()
+        transaction.set_rollback(True)
 
 
 def test_demo_is_a_believable_jiangsu_network(seeded):

@@ -41,7 +41,9 @@ def test_past_start_is_refused():
 
 def test_short_notice_is_refused():
     instrument = f.bookable(min_notice_minutes=24 * 60)
-    found = flat(problems(instrument, start=at(1, 8), end=at(1, 9)))
+    # Two hours from now, whatever the time of day (tomorrow morning may be 32 hours away).
+    start = (timezone.localtime() + dt.timedelta(hours=2)).replace(minute=0, second=0, microsecond=0)
+    found = flat(problems(instrument, start=start, end=start + dt.timedelta(hours=1)))
     assert any("Book at least 1440 minutes ahead" in m for m in found)
 
 

@@ -19,13 +19,12 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organization, User
 from billing import ledger, vouchers
 from billing.models import Charge, CustomerClass, Invoice, InvoiceCounter, Payment
-from billing.pricing import ZERO
+from billing.pricing import AMOUNT_POSITIVE, ZERO, positive_amount  # noqa: F401 - AMOUNT_POSITIVE is named by the doors
 
 NOTHING_TO_INVOICE = _("There are no uninvoiced charges to this customer in the period.")
 NOT_DRAFT = _("Only a draft can be issued; this invoice is %(status)s.")
 NOT_PAYABLE = _("Payments are recorded against issued invoices; this one is %(status)s.")
 OVERPAID = _("This is more than the %(outstanding)s still owed on the invoice.")
-AMOUNT_POSITIVE = _("Enter an amount above zero, in yuan with at most two decimals.")
 REASON_REQUIRED = _("Say why the invoice is voided.")
 PAID_CANNOT_VOID = _("Payments are recorded on this invoice; it cannot be voided.")
 ALREADY_VOID = _("This invoice is already void.")
@@ -161,18 +160,8 @@ def invoice_void(*, invoice: Invoice, by: User, reason: str, now: dt.datetime | 
     return note
 
 
-def _amount(value: Decimal | str) -> Decimal:
-    try:
-        amount = Decimal(str(value).strip())
-    except ArithmeticError:
-        raise ValidationError({"amount": AMOUNT_POSITIVE}) from None
-    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
-        raise ValidationError({"amount": AMOUNT_POSITIVE})
-    return amount
-
-
 def payment_record(*, invoice: Invoice, by: User, reference: str, paid_on: dt.date, amount: Decimal | str) -> Payment:
-    amount = _amount(amount)
+    amount = positive_amount(amount)
     reference = reference.strip()
     if not reference:
         raise ValidationError({"reference": REFERENCE_REQUIRED})

@@ -15,11 +15,26 @@ from dataclasses import asdict, dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 FEN = Decimal("0.01")
 ZERO = Decimal("0.00")
 UNIT_MINUTES = {"hour": 60, "half_day": 240, "day": 480}
+
+
+AMOUNT_POSITIVE = _("Enter an amount above zero, in yuan with at most two decimals.")
+
+
+def positive_amount(value: Decimal | str, field: str = "amount") -> Decimal:
+    """An amount typed by a person: above zero, at most two decimals, or a field error."""
+    try:
+        amount = Decimal(str(value).strip())
+    except ArithmeticError:
+        raise ValidationError({field: AMOUNT_POSITIVE}) from None
+    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(FEN):
+        raise ValidationError({field: AMOUNT_POSITIVE})
+    return amount
 
 
 def money(amount: Decimal) -> Decimal:

@@ -27,6 +27,7 @@ from billing.models import (
     VoucherPayment,
     VoucherProgramme,
 )
+from billing.pricing import AMOUNT_POSITIVE, positive_amount  # noqa: F401 - AMOUNT_POSITIVE is named by the doors
 
 ZERO = pricing.ZERO
 
@@ -42,7 +43,6 @@ NOT_APPLIED = _("This application has already been decided.")
 REASON_REQUIRED = _("Give the applicant a reason.")
 BUDGET_EXHAUSTED = _("The programme has %(left)s left to grant.")
 NOT_PROGRAMME_REGULATOR = _("Only the regulator running the programme decides on it.")
-AMOUNT_POSITIVE = _("Enter an amount above zero, in yuan with at most two decimals.")
 NOTHING_TO_CLAIM = _("Vouchers paid nothing on your invoices in this period that is not claimed yet.")
 LINE_DECIDED = _("This claim line has already been decided.")
 CLAIM_NOT_DECIDED = _("Decide every line before recording the payment.")
@@ -51,16 +51,6 @@ EXCEPTION_VERIFIED = _("This charge is measured use already; it needs no excepti
 EXCEPTION_INVOICED = _("This charge is on an issued invoice already.")
 DATES_ORDER = _("The programme must end on or after the day it starts.")
 PERIOD_ORDER = _("The period must end after it starts.")
-
-
-def money_amount(value: Decimal | str, field: str = "amount") -> Decimal:
-    try:
-        amount = Decimal(str(value).strip())
-    except ArithmeticError:
-        raise ValidationError({field: AMOUNT_POSITIVE}) from None
-    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
-        raise ValidationError({field: AMOUNT_POSITIVE})
-    return amount
 
 
 def _regulator_scope(by: User) -> Region:
@@ -78,7 +68,7 @@ def programme_create(*, by: User, **fields) -> VoucherProgramme:
     # Checked here, field by field: the model's check constraints would only name themselves.
     for field in ("budget", "cap_per_enterprise"):
         if field in fields:
-            fields[field] = money_amount(fields[field], field)
+            fields[field] = positive_amount(fields[field], field)
     start, end = fields.get("valid_from"), fields.get("valid_until")
     if start and end and end < start:
         raise ValidationError({"valid_until": DATES_ORDER})
@@ -111,7 +101,7 @@ def grant_apply(
         raise ValidationError(NOT_IN_REGION % {"region": org.region})
     if credit_code.strip().upper() != org.code.upper():
         raise ValidationError({"credit_code": CODE_MISMATCH})
-    requested = money_amount(requested, "requested")
+    requested = positive_amount(requested, "requested")
     if requested > programme.cap_per_enterprise:
         raise ValidationError({"requested": OVER_CAP % {"cap": programme.cap_per_enterprise}})
     grant = VoucherGrant(
@@ -142,7 +132,7 @@ def grant_decide(
                 raise ValidationError({"reason": REASON_REQUIRED})
             grant.status, grant.reason = VoucherGrant.Status.REFUSED, refuse_reason.strip()
         else:
-            amount = money_amount(amount)
+            amount = positive_amount(amount)
             programme = grant.programme
             if amount > programme.cap_per_enterprise:
                 raise ValidationError({"amount": OVER_CAP % {"cap": programme.cap_per_enterprise}})

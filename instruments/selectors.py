@@ -11,7 +11,7 @@ SEARCH_FIELDS = (
 
 def instrument_catalog() -> QuerySet[Instrument]:
     """Every listed instrument, with what catalog pages and the API show of it."""
-    return Instrument.objects.select_related("lab__institution", "category", "region").prefetch_related(
+    return Instrument.objects.select_related("lab__institution", "institution", "category", "region").prefetch_related(
         Prefetch("photos", queryset=InstrumentPhoto.objects.order_by("position", "id"))
     )
 

@@ -5,17 +5,7 @@ rules, the locks and the ledger entries are; the admin is for looking."""
 from django.contrib import admin
 
 from billing import models
-
-
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+from config.admin import ReadOnly
 
 
 class LinesInline(admin.TabularInline):

@@ -14,6 +14,7 @@ from booking.models import (
     ReservationEvent,
     SampleOrder,
 )
+from config.admin import ReadOnly
 
 
 @admin.register(BookingPolicy)
@@ -112,18 +113,9 @@ class CreditMarkAdmin(admin.ModelAdmin):
 
 
 @admin.register(SampleOrder)
-class SampleOrderAdmin(admin.ModelAdmin):
+class SampleOrderAdmin(ReadOnly):
     """Read only: orders change through booking.samples (the lab's and the customer's doors)."""
 
     list_display = ["instrument", "organization", "samples", "status", "created_at", "completed_at"]
     list_filter = ["status"]
     search_fields = ["instrument__code", "organization__code"]
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

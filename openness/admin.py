@@ -4,18 +4,8 @@ the frozen state of published rounds are enforced; the admin is for looking."""
 
 from django.contrib import admin
 
+from config.admin import ReadOnly
 from openness.models import EvaluationResult, EvaluationRound, Flag
-
-
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Flag)

@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db import connection, transaction
-from django.db.models import Min, Q, Sum
+from django.db.models import Aggregate, Min, Q, Sum, TextField
 from django.utils import timezone
 
 from booking.models import Reservation
@@ -167,14 +167,15 @@ def _insert(model, rows: list) -> None:
             copy.write_row([getattr(row, name) for name in names])
 
 
-def _runs(days: list[dt.date]) -> list[tuple[dt.date, dt.date]]:
-    """Sorted days as [first, after) runs of consecutive days."""
+def _runs(days: list[dt.date], *, monthly: bool = False) -> list[tuple[dt.date, dt.date]]:
+    """Sorted days (or first days of months) as [first, after) runs of consecutive ones."""
     runs: list[list[dt.date]] = []
     for day in sorted(days):
+        after = _month_after(day) if monthly else day + dt.timedelta(days=1)
         if runs and runs[-1][1] == day:
-            runs[-1][1] = day + dt.timedelta(days=1)
+            runs[-1][1] = after
         else:
-            runs.append([day, day + dt.timedelta(days=1)])
+            runs.append([day, after])
     return [(first, after) for first, after in runs]
 
 
@@ -272,21 +273,36 @@ def _cold(instruments: Ids, days: list[dt.date], *, monthly: bool = False) -> di
     figure, served_by, key = (MonthlyFigure, MonthlyOrganization, "month") if monthly else (
         DailyFigure, DailyOrganization, "day")  # fmt: skip
     when = Q()
-    for run_first, run_after in _runs(days) if not monthly else [(m, _month_after(m)) for m in days]:
+    for run_first, run_after in _runs(days, monthly=monthly):
         when |= Q(**{f"{key}__gte": run_first, f"{key}__lt": run_after})
     rows = figure.objects.filter(when, instrument_id__in=instruments)
-    organizations: dict[int, set[int]] = defaultdict(set)
-    served = served_by.objects.filter(when, instrument_id__in=instruments)
-    for pk, organization in served.values_list("instrument_id", "organization_id").distinct():
-        organizations[pk].add(organization)
+    served = served_by.objects.filter(when, instrument_id__in=instruments).order_by()
+    organizations = {
+        pk: frozenset(ids if isinstance(ids, list) else map(int, ids.split(",")))
+        for pk, ids in served.values("instrument_id").annotate(ids=DistinctIds("organization_id")).values_list(
+            "instrument_id", "ids")
+    }  # fmt: skip
     sums = rows.order_by().values("instrument_id").annotate(**{f"s_{name}": Sum(name) for name in FIELDS})
     period = 0  # set by figures_sum, which knows the whole period
     out = {}
     for row in sums:
         pk = row["instrument_id"]
         values = {name: int(row[f"s_{name}"]) for name in FIELDS}
-        out[pk] = Figures(period=period, external_organizations=frozenset(organizations[pk]), **values)
+        out[pk] = Figures(period=period, external_organizations=organizations.get(pk, frozenset()), **values)
     return out
+
+
+class DistinctIds(Aggregate):
+    """The distinct values of an integer column in each group, as one value per group: an
+    array on PostgreSQL, a comma-separated string on SQLite. A year's distinct organizations
+    per instrument then cross the wire as 10,000 values, not as 800,000 rows."""
+
+    function = "GROUP_CONCAT"
+    template = "%(function)s(DISTINCT %(expressions)s)"
+    output_field = TextField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, function="ARRAY_AGG", **extra_context)
 
 
 def figures_sum(parts: list[dict[int, Figures]], *, period: int) -> dict[int, Figures]:

@@ -160,12 +160,14 @@ class DailyOrganization(models.Model):
     """An outside organization an instrument served (measured external use) on a settled day:
     "distinct organizations served" over a period is a distinct count, not a sum."""
 
-    instrument = models.ForeignKey(Instrument, models.CASCADE, related_name="+", db_constraint=False)
+    instrument = models.ForeignKey(Instrument, models.CASCADE, related_name="+", db_constraint=False, db_index=False)
     day = models.DateField()
     organization = models.ForeignKey(Organization, models.CASCADE, related_name="+", db_constraint=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["day", "instrument", "organization"], name="daily_org_once")]
+        # A report reads each instrument's distinct organizations from this index alone.
+        indexes = [models.Index(fields=["instrument", "organization", "day"], name="daily_org_by_instrument")]
 
     def __str__(self) -> str:
         return f"{self.instrument_id} {self.day} → {self.organization_id}"
@@ -198,12 +200,13 @@ class MonthlyFigure(StoredFigures):
 class MonthlyOrganization(models.Model):
     """An outside organization an instrument served in a settled month."""
 
-    instrument = models.ForeignKey(Instrument, models.CASCADE, related_name="+", db_constraint=False)
+    instrument = models.ForeignKey(Instrument, models.CASCADE, related_name="+", db_constraint=False, db_index=False)
     month = models.DateField()
     organization = models.ForeignKey(Organization, models.CASCADE, related_name="+", db_constraint=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["month", "instrument", "organization"], name="monthly_org_once")]
+        indexes = [models.Index(fields=["instrument", "organization", "month"], name="monthly_org_by_instrument")]
 
     def __str__(self) -> str:
         return f"{self.instrument_id} {self.month:%Y-%m} → {self.organization_id}"

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from itertools import pairwise
+from operator import itemgetter
 from typing import Any
 
 from django.conf import settings
@@ -135,36 +136,36 @@ def rollups_all(
 
 
 # Each level of the tree is the sum of the one below: labs make institutions, institutions
-# counties, and so on; so instruments are added once, at the lab, and groups merged upwards.
+# counties, and so on. Instruments are added once, to their cell (lab × class × value band);
+# labs, classes and bands are merges of cells, and the tree is merged upwards from the labs.
 TREE = ("lab", "institution", "county", "city", "province")
 
 
 def rollups_many(*, rows: list[InstrumentRow], levels: Iterable[str]) -> dict[str, list[RollupRow]]:
     """Roll-ups of several levels of the same (in-scope) instrument rows."""
-    levels = list(levels)
-    out: dict[str, list[RollupRow]] = {}
-    if any(level in TREE for level in levels):
-        labs: dict[Any, Totals] = defaultdict(Totals)
-        parents: dict[str, dict[Any, Any]] = {"institution": {}, "county": {}, "city": {}, "province": {}}
-        for row in rows:
-            labs[row.info["lab_id"]].add(row.figures, row.reference)
-            parents["institution"][row.info["lab_id"]] = row.info["institution_id"]
-            parents["county"][row.info["institution_id"]] = row.info["region_id"]
-            parents["city"][row.info["region_id"]] = row.info["region_id"][:4] + "00"
-            parents["province"][row.info["region_id"][:4] + "00"] = row.info["region_id"][:2] + "0000"
-        groups = {"lab": labs}
-        for lower, upper in pairwise(TREE):
-            merged: dict[Any, Totals] = defaultdict(Totals)
-            for key, totals in groups[lower].items():
-                merged[parents[upper][key]].merge(totals)
-            groups[upper] = merged
-        for level in levels:
-            if level in TREE:
-                out[level] = _sorted(_labelled(level, groups[level]))
-    for level in levels:
-        if level not in TREE:
-            out[level] = rollups_of(rows=rows, level=level)
-    return out
+    cells: dict[tuple[int, str, str], Totals] = defaultdict(Totals)
+    parents: dict[str, dict[Any, Any]] = {"institution": {}, "county": {}, "city": {}, "province": {}}
+    for row in rows:
+        info = row.info
+        region, lab = info["region_id"], info["lab_id"]
+        cell = (lab, info["category_id"][:2] + "0000", value_band(info["original_value"]))
+        cells[cell].add(row.figures, row.reference)
+        parents["institution"][lab] = info["institution_id"]
+        parents["county"][info["institution_id"]] = region
+        parents["city"][region] = region[:4] + "00"
+        parents["province"][region[:4] + "00"] = region[:2] + "0000"
+    groups = {"lab": _merged(cells, itemgetter(0)), "category": _merged(cells, itemgetter(1)),
+              "value_band": _merged(cells, itemgetter(2))}  # fmt: skip
+    for lower, upper in pairwise(TREE):
+        groups[upper] = _merged(groups[lower], parents[upper].__getitem__)
+    return {level: _sorted(_labelled(level, groups[level])) for level in levels}
+
+
+def _merged(groups: dict[Any, Totals], key) -> dict[Any, Totals]:
+    merged: dict[Any, Totals] = defaultdict(Totals)
+    for lower, totals in groups.items():
+        merged[key(lower)].merge(totals)
+    return merged
 
 
 def _sorted(rows: list[RollupRow]) -> list[RollupRow]:

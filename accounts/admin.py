@@ -2,14 +2,20 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Organization, Region, User
+from accounts.models import Organization, Region, RegionAlias, User
+
+
+class RegionAliasInline(admin.TabularInline):
+    model = RegionAlias
+    extra = 0
 
 
 @admin.register(Region)
 class RegionAdmin(admin.ModelAdmin):
-    list_display = ["code", "name_zh", "name_en", "level", "parent"]
-    list_filter = ["level"]
-    search_fields = ["code", "name_zh", "name_en"]
+    list_display = ["code", "name_zh", "name_en", "level", "kind", "parent"]
+    list_filter = ["level", "kind"]
+    search_fields = ["code", "name_zh", "name_en", "aliases__name_zh"]
+    inlines = [RegionAliasInline]
 
 
 @admin.register(Organization)

@@ -12,7 +12,9 @@ class Region(models.Model):
     """A node of the province → city → county tree, keyed by its GB/T 2260 code.
 
     The code itself encodes the tree (32 → 3205 → 320508), so a subtree is a prefix match
-    and needs no recursive query.
+    and needs no recursive query. Functional zones that have a code of their own in the
+    statistics bureau's division codes (苏州工业园区 320571: county digits 71–99, not in
+    GB/T 2260) are county-level nodes under their city: they roll up into it like a district.
     """
 
     class Level(models.IntegerChoices):
@@ -20,10 +22,15 @@ class Region(models.Model):
         CITY = 2, _("City")
         COUNTY = 3, _("County")
 
+    class Kind(models.TextChoices):
+        DIVISION = "division", _("Administrative division")
+        ZONE = "zone", _("Functional zone")
+
     code = models.CharField(_("division code"), max_length=6, primary_key=True, validators=[division_code])
     name_zh = models.CharField(_("Chinese name"), max_length=50)
     name_en = models.CharField(_("English name"), max_length=80)
     level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.DIVISION)
     parent = models.ForeignKey("self", models.PROTECT, null=True, blank=True, related_name="children")
 
     class Meta:
@@ -45,6 +52,22 @@ class Region(models.Model):
 
     def contains(self, other: "Region") -> bool:
         return other.code.startswith(self.prefix)
+
+
+class RegionAlias(models.Model):
+    """Another name addresses use for a region, chiefly a functional zone without a code of
+    its own (昆山开发区 → 昆山市, 南京江北新区 → 南京市): names are matched on import."""
+
+    name_zh = models.CharField(_("Chinese name"), max_length=50, unique=True)
+    region = models.ForeignKey(Region, models.CASCADE, related_name="aliases", verbose_name=_("region"))
+
+    class Meta:
+        ordering = ["region_id", "name_zh"]
+        verbose_name = _("region alias")
+        verbose_name_plural = _("region aliases")
+
+    def __str__(self) -> str:
+        return f"{self.name_zh} → {self.region_id}"
 
 
 class Organization(models.Model):

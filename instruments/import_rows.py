@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Organization, Region
-from instruments import nrii
+from accounts.models import Organization, Region, RegionAlias
+from instruments import categories, nrii
 from instruments.import_files import Cell
 from instruments.models import Category, Instrument, Lab
 from instruments.services import EDITABLE_FIELDS
@@ -22,9 +22,6 @@ NOT_A_NUMBER = _("«%(value)s» is not an amount in 万元 (ten thousand CNY), e
 NEGATIVE = _("The value cannot be negative.")
 FINER_THAN_FEN = _("%(value)s 万元 is finer than one fen (0.000001 万元).")
 TOO_LARGE = _("%(value)s 万元 is too large.")
-BAD_CATEGORY = _("«%(value)s» is not a six-digit category code such as 010500.")
-UNKNOWN_CATEGORY = _("Category %(value)s is not in the classification; the nearest known class is %(nearest)s.")
-UNKNOWN_TOP_CATEGORY = _("Category %(value)s does not belong to any of the 15 top classes.")
 BAD_DATE = _("«%(value)s» is not a date; write it as 2019-05-31.")
 FUTURE_DATE = _("%(value)s is in the future.")
 BAD_CHOICE = _("«%(value)s» is not one of: %(choices)s.")
@@ -53,6 +50,8 @@ class ParsedRow:
     row: int
     lab: Lab
     fields: dict[str, Any]
+    # What was accepted but should be looked at (a category code missing from the table).
+    notes: list[Problem] = field(default_factory=list)
 
 
 @dataclass
@@ -65,6 +64,7 @@ class RowContext:
     allowed_lab_ids: set[int] | None  # None: any lab of the institution
     categories: dict[str, Category] = field(default_factory=dict)
     regions: list[Region] = field(default_factory=list)
+    aliases: dict[str, Region] = field(default_factory=dict)  # other names of regions and zones
 
     @classmethod
     def load(cls, *, institution: Organization, default_lab: Lab | None, allowed_lab_ids: set[int] | None):
@@ -75,6 +75,7 @@ class RowContext:
             allowed_lab_ids=allowed_lab_ids,
             categories={c.code: c for c in Category.objects.all()},
             regions=list(Region.objects.all()),
+            aliases={a.name_zh: a.region for a in RegionAlias.objects.select_related("region")},
         )
 
 
@@ -86,6 +87,7 @@ class RowError(Exception):
 
 def parse_row(number: int, cells: dict[str, Cell], ctx: RowContext) -> tuple[ParsedRow | None, list[Problem]]:
     problems: list[Problem] = []
+    notes: list[Problem] = []
     values: dict[str, Any] = {}
 
     def attempt(column: str, parse, *args) -> Any:
@@ -105,7 +107,10 @@ def parse_row(number: int, cells: dict[str, Cell], ctx: RowContext) -> tuple[Par
         if column == "worth":
             values[name] = attempt(column, _worth, _text(raw))
         elif column == "instrCategory":
-            values[name] = attempt(column, _category, _text(raw), ctx)
+            filed = attempt(column, _category, _text(raw), ctx)
+            values[name] = filed and filed.category
+            if filed and filed.nearest:
+                notes.append(Problem(number, column, filed.note))
         elif column == "beginDate":
             values[name] = attempt(column, _date, raw)
         elif column in ("shareMode", "status", "type"):
@@ -122,7 +127,7 @@ def parse_row(number: int, cells: dict[str, Cell], ctx: RowContext) -> tuple[Par
     problems += [p for p in _model_problems(number, values, lab or ctx.default_lab, ctx) if p.column not in failed]
     if problems:
         return None, problems
-    return ParsedRow(row=number, lab=lab, fields=values), []
+    return ParsedRow(row=number, lab=lab, fields=values, notes=notes), []
 
 
 def _text(raw: Cell | None) -> str:
@@ -151,16 +156,11 @@ def _worth(text: str) -> Decimal:
     return cny.quantize(Decimal("0.01"))
 
 
-def _category(text: str, ctx: RowContext) -> Category:
-    if not re.fullmatch(r"\d{6}", text):
-        raise RowError("instrCategory", BAD_CATEGORY, value=text)
-    if text in ctx.categories:
-        return ctx.categories[text]
-    for candidate in (text[:4] + "00", text[:2] + "0000"):
-        if candidate in ctx.categories:
-            nearest = ctx.categories[candidate]
-            raise RowError("instrCategory", UNKNOWN_CATEGORY, value=text, nearest=f"{nearest.code} {nearest.name_zh}")
-    raise RowError("instrCategory", UNKNOWN_TOP_CATEGORY, value=text)
+def _category(text: str, ctx: RowContext) -> categories.Filed:
+    try:
+        return categories.file_code(text, ctx.categories)
+    except categories.CodeError as error:
+        raise RowError("instrCategory", str(error)) from None
 
 
 def _date(raw: Cell | None) -> datetime.date | None:
@@ -195,12 +195,23 @@ def _choice(column: str, text: str) -> str | None:
     raise RowError(column, BAD_CHOICE, value=text, choices=" / ".join(CHOICE_HINTS[column]))
 
 
+def _short(name: str) -> str:
+    return re.sub(r"(省|市|区|县)$", "", name)
+
+
 def _region_matches(region: Region, text: str) -> bool:
     if text == region.code:
         return True
-    short = re.sub(r"(省|市|区|县)$", "", text)
-    names = {region.name_zh, re.sub(r"(省|市|区|县)$", "", region.name_zh), region.name_en.lower()}
-    return text in names or short in names or text.lower() in names
+    names = {region.name_zh, _short(region.name_zh), region.name_en.lower()}
+    return text in names or _short(text) in names or text.lower() in names
+
+
+def _aliased(text: str, ctx: RowContext) -> list[Region]:
+    """The region another name stands for: a zone or park without a code of its own is
+    filed under the county it lies in, or under its city when it spans several."""
+    short = _short(text)
+    found = {region.code: region for name, region in ctx.aliases.items() if short == _short(name)}
+    return list(found.values())
 
 
 def _region(cells: dict[str, Cell], ctx: RowContext) -> Region | None:
@@ -209,7 +220,7 @@ def _region(cells: dict[str, Cell], ctx: RowContext) -> Region | None:
         text = _text(cells.get(column))
         if not text:
             continue
-        found = [r for r in ctx.regions if r.level == level and _region_matches(r, text)]
+        found = [r for r in ctx.regions if r.level == level and _region_matches(r, text)] or _aliased(text, ctx)
         if parent is not None:
             inside = [r for r in found if parent.contains(r)]
             if found and not inside:
@@ -243,6 +254,8 @@ def _model_problems(number: int, values: dict[str, Any], lab: Lab | None, ctx: R
     if candidate.region_id is None:
         candidate.region = ctx.institution.region
     exclude = [name for name in ("lab", "category") if getattr(candidate, f"{name}_id") is None]
+    if "category" in values and values["category"]._state.adding:
+        exclude.append("category")  # a provisional category, stored with the row
     try:
         candidate.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
     except ValidationError as error:

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization, User
-from instruments import nrii, services
+from instruments import categories, nrii, services
 from instruments.import_files import Table
 from instruments.import_rows import DUPLICATE_ROW, ParsedRow, Problem, RowContext, parse_row
 from instruments.models import Instrument, Lab
@@ -28,6 +28,7 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     problems: list[Problem] = field(default_factory=list)
+    notes: list[Problem] = field(default_factory=list)  # accepted, to be reviewed
     ignored_columns: list[str] = field(default_factory=list)
     applied: bool = False
 
@@ -44,6 +45,7 @@ class ImportReport:
         if self.ignored_columns:
             out.append(_("Ignored columns: %(columns)s") % {"columns": ", ".join(self.ignored_columns)})
         out += [_("Row %(row)d, %(column)s: %(message)s") % vars(p) for p in self.problems]
+        out += [_("Row %(row)d, %(column)s (accepted): %(message)s") % vars(p) for p in self.notes]
         if self.applied:
             out.append(_("Imported: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.") % vars(self))
         elif self.problems and not skip_invalid:
@@ -85,6 +87,7 @@ def import_instruments(
         report.problems += problems
         if row is not None:
             parsed.append(row)
+            report.notes += row.notes
         if progress:
             progress(1)
 
@@ -99,6 +102,8 @@ def _apply(institution: Organization, rows: list[ParsedRow], by: User | None, re
     with transaction.atomic():
         existing = {i.inner_id: i for i in Instrument.objects.filter(institution=institution).select_related("lab")}
         for row in rows:
+            if "category" in row.fields:
+                row.fields["category"] = categories.save_provisional(row.fields["category"])
             instrument = existing.get(row.fields["inner_id"])
             try:
                 if instrument is None:

@@ -133,11 +133,13 @@ def test_unreadable_files_get_a_clear_error(lab, tmp_path, name, content, messag
     assert Instrument.objects.count() == 0
 
 
-def test_unknown_category_names_the_nearest_known_class(lab, tmp_path):
+def test_unknown_category_is_kept_under_the_nearest_known_class(lab, tmp_path):
     path = tmp_path / "cat.csv"
     path.write_text("cname,innerId,instrCategory,worth\n色谱仪,C1,010577,50\n", encoding="utf-8")
-    text, _ = run_refused(path)
-    assert "Category 010577 is not in the classification; the nearest known class is 010500 色谱仪器." in text
+    text = run(path)
+    assert "Row 2, instrCategory (accepted): Category 010577 is not in the classification; it was kept" in text
+    assert "under 010500 色谱仪器" in text
+    assert Instrument.objects.get(inner_id="C1").category.provisional
 
 
 def test_rows_choose_their_lab_or_need_one(lab, tmp_path):

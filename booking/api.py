@@ -12,7 +12,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from booking import credit, selectors, services, windows
-from booking.availability import load_calendar, load_calendars
+from booking.availability import load_calendar
+from booking.free_search import instruments_free
 from booking.models import Reservation
 from booking.serializers import (
     AvailabilitySerializer,
@@ -28,6 +29,11 @@ WINDOW_PARAMETERS = [
     OpenApiParameter("from", str, description="start, ISO 8601 date or time (default: today)"),
     OpenApiParameter("to", str, description="end, ISO 8601 (default: 7 days later; at most 62 days)"),
 ]
+
+MIN_MINUTES = OpenApiParameter(
+    "min_minutes", int, description="a free window at least this long, 0–89280; instruments whose longest booking is "
+    "shorter are left out",
+)  # fmt: skip
 
 
 def _window(params) -> tuple[dt.datetime, dt.datetime]:
@@ -66,7 +72,7 @@ class FreeSearchView(generics.GenericAPIView):
     filter_backends: list = []  # the catalog filters are applied below, with the window
 
     @extend_schema(
-        parameters=[*WINDOW_PARAMETERS, OpenApiParameter("min_minutes", int), OpenApiParameter("category", str),
+        parameters=[*WINDOW_PARAMETERS, MIN_MINUTES, OpenApiParameter("category", str),
                     OpenApiParameter("region", str), OpenApiParameter("q", str)],
         responses=AvailabilitySerializer(many=True),
     )  # fmt: skip
@@ -76,16 +82,18 @@ class FreeSearchView(generics.GenericAPIView):
         if not filters.is_valid():
             raise ValidationError(filters.errors)
         try:
-            minimum = dt.timedelta(minutes=int(request.query_params.get("min_minutes", 0) or 0))
-        except ValueError:
-            raise ValidationError({"min_minutes": ["Give a whole number of minutes."]}) from None
-        found = []
-        for calendar in load_calendars(filters.qs.filter(policy__isnull=False), start, end):
-            result = _availability(calendar, start, end)
-            if any(span.end - span.start >= minimum for span in result["free"]):
-                found.append(result)
-        page = self.paginate_queryset(found)
-        return self.get_paginated_response(AvailabilitySerializer(page, many=True).data)
+            minimum = windows.least_minutes(request.query_params.get("min_minutes", ""), "min_minutes")
+        except DjangoValidationError as error:
+            raise ValidationError(error.message_dict) from None
+        page = self.paginate_queryset(instruments_free(filters.qs, start, end, minimum=minimum))
+        # Only the page's instruments are loaded as such.
+        instruments = Instrument.objects.in_bulk([hit.instrument_id for hit in page])
+        found = [
+            {"instrument": instruments[hit.instrument_id], "start": start, "end": end, "bookable": True,
+             "free": hit.free, "busy": hit.busy}
+            for hit in page
+        ]  # fmt: skip
+        return self.get_paginated_response(AvailabilitySerializer(found, many=True).data)
 
 
 class ReservationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -2,17 +2,20 @@
 
 The interval arithmetic is pure; `load_calendars` fetches everything it needs for any
 number of instruments in a handful of queries, so that a search over a thousand
-instruments does not make a thousand round trips.
+instruments does not make a thousand round trips, and expands each distinct recurrence
+of opening hours and closures once (booking.recurrence).
 """
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from booking.models import BookingPolicy, Reservation
-from booking.schedules import Span, events_by_calendar, occurrences
+from booking.recurrence import Expander, event_rows
+from booking.schedules import Span
 from instruments.models import Instrument
 
 
@@ -50,6 +53,50 @@ def clip(spans: list[Span], start: dt.datetime, end: dt.datetime) -> list[Span]:
     return [Span(max(s.start, start), min(s.end, end)) for s in spans if s.end > start and s.start < end]
 
 
+@dataclass(frozen=True)
+class Terms:
+    """The time rules of a booking policy, as plain values."""
+
+    min_minutes: int
+    max_minutes: int
+    granularity_minutes: int
+    max_days_ahead: int
+    min_notice_minutes: int
+    buffer_minutes: int
+
+    @classmethod
+    def of(cls, policy: BookingPolicy) -> "Terms":
+        return cls(*(getattr(policy, name) for name in TERMS))
+
+
+TERMS = tuple(f.name for f in Terms.__dataclass_fields__.values())
+
+
+def free_time(
+    terms: Terms,
+    *,
+    open: Iterable[Span],
+    closed: Iterable[Span],
+    held: Iterable[Span],
+    start: dt.datetime,
+    end: dt.datetime,
+    now: dt.datetime,
+) -> list[Span]:
+    """Windows in which a new booking could lie, as far as time goes: inside the opening
+    hours and the policy's notice and horizon, clear of closures and of held time with the
+    buffer, shrunk to whole slots and at least the shortest booking long."""
+    earliest = max(start, now + dt.timedelta(minutes=terms.min_notice_minutes))
+    latest = min(end, now + dt.timedelta(days=terms.max_days_ahead))
+    if earliest >= latest:
+        return []
+    # A new booking needs its own buffer before the next held slot.
+    buffer = dt.timedelta(minutes=terms.buffer_minutes)
+    blocked = merge([*closed, *(Span(h.start - buffer, h.end) for h in held)])
+    free = subtract(clip(merge(open), earliest, latest), blocked)
+    minimum = dt.timedelta(minutes=terms.min_minutes)
+    return [span for span in _aligned(free, terms.granularity_minutes) if span.end - span.start >= minimum]
+
+
 @dataclass
 class InstrumentCalendar:
     """What decides an instrument's free time within one window."""
@@ -63,20 +110,12 @@ class InstrumentCalendar:
     def free(self, start: dt.datetime, end: dt.datetime, *, now: dt.datetime | None = None) -> list[Span]:
         """Windows in which a new booking could lie, as far as time goes (the policy's
         other rules, such as who may book, are checked when booking)."""
-        policy = self.policy
-        if policy is None or not self.instrument.bookable:
+        if self.policy is None or not self.instrument.bookable:
             return []
-        now = now or timezone.now()
-        earliest = max(start, now + dt.timedelta(minutes=policy.min_notice_minutes))
-        latest = min(end, now + dt.timedelta(days=policy.max_days_ahead))
-        if earliest >= latest:
-            return []
-        # A new booking needs its own buffer before the next held slot.
-        buffer = dt.timedelta(minutes=policy.buffer_minutes)
-        blocked = merge([*self.closed, *(Span(h.start - buffer, h.end) for h in self.held)])
-        free = subtract(clip(merge(self.open), earliest, latest), blocked)
-        minimum = dt.timedelta(minutes=policy.min_minutes)
-        return [span for span in _aligned(free, policy.granularity_minutes) if span.end - span.start >= minimum]
+        return free_time(
+            Terms.of(self.policy), open=self.open, closed=self.closed, held=self.held, start=start, end=end,
+            now=now or timezone.now(),
+        )  # fmt: skip
 
     def busy(self, start: dt.datetime, end: dt.datetime) -> list[Span]:
         """Held time inside the opening hours, as outsiders may see it (no names)."""
@@ -106,25 +145,35 @@ def load_calendars(instruments: Iterable[Instrument], start: dt.datetime, end: d
         p.instrument_id: p
         for p in BookingPolicy.objects.filter(instrument__in=instruments).select_related("instrument")
     }
-    events = events_by_calendar([c for p in policies.values() for c in (p.opening_hours_id, p.closures_id)])
-    longest_buffer = dt.timedelta(minutes=max([p.buffer_minutes for p in policies.values()], default=0))
-    held: dict[int, list[Span]] = {}
-    for instrument_id, s, b in Reservation.objects.filter(
-        instrument__in=instruments,
-        status__in=Reservation.HOLDING,
-        start__lt=end + longest_buffer,
-        blocked_until__gt=start,
-    ).values_list("instrument_id", "start", "blocked_until"):
-        held.setdefault(instrument_id, []).append(Span(s, b))
+    events = event_rows([c for p in policies.values() for c in (p.opening_hours_id, p.closures_id)])
+    held = held_spans(
+        [i.pk for i in instruments], start, end, max([p.buffer_minutes for p in policies.values()], default=0)
+    )
+    expander = Expander(start, end)
     calendars = []
     for instrument in instruments:
         policy = policies.get(instrument.pk)
         calendar = InstrumentCalendar(instrument=instrument, policy=policy, held=held.get(instrument.pk, []))
         if policy is not None:
-            calendar.open = occurrences(events.get(policy.opening_hours_id, []), start, end)
-            calendar.closed = occurrences(events.get(policy.closures_id, []), start, end)
+            calendar.open = expander.spans(events.get(policy.opening_hours_id, []))
+            calendar.closed = expander.spans(events.get(policy.closures_id, []))
         calendars.append(calendar)
     return calendars
+
+
+def held_spans(
+    instrument_ids: Collection[int] | QuerySet, start: dt.datetime, end: dt.datetime, longest_buffer_minutes: int
+) -> dict[int, list[Span]]:
+    """[start, blocked_until) of the holding reservations that matter to [start, end)."""
+    held: dict[int, list[Span]] = {}
+    for instrument_id, s, b in Reservation.objects.filter(
+        instrument__in=instrument_ids,
+        status__in=Reservation.HOLDING,
+        start__lt=end + dt.timedelta(minutes=longest_buffer_minutes),
+        blocked_until__gt=start,
+    ).values_list("instrument_id", "start", "blocked_until"):
+        held.setdefault(instrument_id, []).append(Span(s, b))
+    return held
 
 
 def load_calendar(instrument: Instrument, start: dt.datetime, end: dt.datetime) -> InstrumentCalendar:

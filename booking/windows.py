@@ -11,6 +11,7 @@ MAX_DAYS = 62
 BAD_MOMENT = _("«%(value)s» is not a date or time; write 2026-12-01 or 2026-12-01T09:00+08:00.")
 BACKWARDS = _("'to' must be after 'from'.")
 TOO_LONG = _("Ask for at most %(days)d days at a time.")
+BAD_MINUTES = _("Give a whole number of minutes from 0 to %(most)d.")
 
 
 def moment(value: str, field: str) -> dt.datetime:
@@ -37,3 +38,15 @@ def window(params, *, default_days: int = 7) -> tuple[dt.datetime, dt.datetime]:
     if end - start > dt.timedelta(days=MAX_DAYS):
         raise ValidationError({"to": TOO_LONG % {"days": MAX_DAYS}})
     return start, end
+
+
+def least_minutes(value: str, field: str) -> dt.timedelta:
+    """How long a free window must be at least: whole minutes, no longer than the longest window."""
+    most = MAX_DAYS * 24 * 60
+    try:
+        minutes = int(value or 0)
+    except ValueError:
+        minutes = -1
+    if not 0 <= minutes <= most:
+        raise ValidationError({field: BAD_MINUTES % {"most": most}})
+    return dt.timedelta(minutes=minutes)

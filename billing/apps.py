@@ -22,3 +22,8 @@ class BillingConfig(AppConfig):
 
         register_links(rate_card_links)
         register_panel(rates_panel)
+
+        from billing.estimate_views import estimate_panel
+        from booking.extensions import register_booking_form_panel
+
+        register_booking_form_panel(estimate_panel)

@@ -3,6 +3,7 @@ service here too, so the rules and the no-overlap guarantee hold in the admin.""
 
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
+from schedule import models as schedule
 
 from booking import services
 from booking.models import (
@@ -15,6 +16,13 @@ from booking.models import (
     SampleOrder,
 )
 from config.admin import ReadOnly
+
+# Opening hours and closures are django-scheduler rows behind each booking policy, kept in
+# the shape booking reads (booking/schedules.py) by the instrument's booking rules page.
+# django-scheduler's own admin would edit raw recurrence rules, in English only: hidden.
+for model in (schedule.Calendar, schedule.CalendarRelation, schedule.Event, schedule.EventRelation,
+              schedule.Occurrence, schedule.Rule):  # fmt: skip
+    admin.site.unregister(model)
 
 
 @admin.register(BookingPolicy)

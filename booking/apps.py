@@ -7,7 +7,13 @@ class BookingConfig(AppConfig):
     verbose_name = _("Booking")
 
     def ready(self) -> None:
-        from booking.links import booking_links
-        from instruments.extensions import register_links
+        from booking.links import booking_links, booking_rules_panel
+        from instruments.extensions import register_links, register_panel
 
         register_links(booking_links)
+        register_panel(booking_rules_panel)
+
+        from accounts.signals import first_login
+        from booking.notifications import caught_up_at_first_login
+
+        first_login.connect(caught_up_at_first_login, dispatch_uid="booking.first_login")

@@ -4,7 +4,7 @@ Outsiders see free, booked and closed time, never who booked.
 """
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -15,9 +15,11 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.http import urlencode
 
-from booking import windows
-from booking.availability import load_calendar, load_calendars, merge
-from booking.schedules import Span
+from booking import month, windows
+from booking.availability import load_calendar, merge
+from booking.free_search import instruments_free
+from booking.schedules import WEEKDAYS, Span
+from booking.slots import click_slots
 from instruments.filters import InstrumentFilter
 from instruments.models import Instrument
 from instruments.selectors import instrument_catalog
@@ -32,6 +34,18 @@ class Block:
     height: float
     label: str = ""
     url: str = ""
+    slots: list["ClickSlot"] = field(default_factory=list)
+
+
+@dataclass
+class ClickSlot:
+    """A click target inside free time: where it is drawn (percent of its block) and the
+    form prefilled with the start it offers."""
+
+    top: float
+    height: float
+    start: dt.datetime
+    url: str
 
 
 def _week_start(request: HttpRequest) -> dt.date:
@@ -62,10 +76,7 @@ def calendar(request: HttpRequest, code: str) -> HttpResponse:
         blocks = [
             *(_block("closed", s, day_start, day_end, s.label) for s in cal.closed),
             *(_block("busy", s, day_start, day_end) for s in cal.busy(day_start, day_end)),
-            *(
-                _block("free", s, day_start, day_end, url=f"{book_url}?{_period_query(s, cal.policy)}")
-                for s in cal.free(day_start, day_end)
-            ),
+            *(_free_block(s, day_start, day_end, cal.policy, book_url) for s in cal.free(day_start, day_end)),
         ]
         days.append({"date": day, "blocks": [b for b in blocks if b is not None], "today": day == timezone.localdate()})
     context = {
@@ -81,12 +92,25 @@ def calendar(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, template, context)
 
 
-def _period_query(span: Span, policy) -> str:
-    """The booking form's prefill for a click on free time: its start, for an hour (or
-    the shortest booking, if longer), within the free time."""
-    end = min(span.end, span.start + dt.timedelta(minutes=max(60, policy.min_minutes)))
+def _period_query(start: dt.datetime, end: dt.datetime) -> str:
     local = timezone.localtime
-    return urlencode({"start": local(span.start).isoformat(), "end": local(end).isoformat()})
+    return urlencode({"start": local(start).isoformat(), "end": local(end).isoformat()})
+
+
+def _free_block(span: Span, day_start: dt.datetime, day_end: dt.datetime, policy, book_url: str) -> Block | None:
+    """Free time, cut into click targets: a click prefills the form with the start it
+    lands on (slots.click_slots), for an hour or the shortest booking, within the longest."""
+    block = _block("free", span, day_start, day_end)
+    if block is None:
+        return None
+    shown = block.end - block.start
+    for slot in click_slots(policy, Span(block.start, block.end)):
+        block.slots.append(ClickSlot(
+            top=100 * (slot.span.start - block.start) / shown, height=100 * (slot.span.end - slot.span.start) / shown,
+            start=slot.start, url=f"{book_url}?{_period_query(slot.start, slot.end)}",
+        ))  # fmt: skip
+    block.url = block.slots[0].url if block.slots else ""
+    return block
 
 
 def _ceil_hour(moment: dt.datetime) -> int:
@@ -109,26 +133,14 @@ def _block(kind: str, span: Span, day_start: dt.datetime, day_end: dt.datetime, 
 def _month(request: HttpRequest, instrument: Instrument) -> HttpResponse:
     tz = timezone.get_current_timezone()
     first = parse_date((request.GET.get("month", "") or "") + "-01") or timezone.localdate().replace(day=1)
-    grid_start = first - dt.timedelta(days=first.weekday())
-    start = dt.datetime.combine(grid_start, dt.time(), tz)
-    end = start + dt.timedelta(days=42)
-    cal = load_calendar(instrument, start, end)
-    free_by_day: dict[dt.date, float] = {}
-    for span in cal.free(start, end):
-        day = timezone.localtime(span.start).date()
-        free_by_day[day] = free_by_day.get(day, 0) + (span.end - span.start).total_seconds() / 3600
-    weeks = [
-        [
-            {"date": d, "free": round(free_by_day.get(d, 0), 1), "in_month": d.month == first.month}
-            for d in (grid_start + dt.timedelta(days=7 * w + i) for i in range(7))
-        ]
-        for w in range(6)
-    ]
+    start = dt.datetime.combine(month.grid_start(first), dt.time(), tz)
+    cal = load_calendar(instrument, start, start + dt.timedelta(weeks=month.WEEKS))
+    weeks = month.month_weeks(cal, first)
     next_month = (first + dt.timedelta(days=32)).replace(day=1)
     previous_month = (first - dt.timedelta(days=1)).replace(day=1)
     context = {
         "instrument": instrument, "weeks": weeks, "month": first, "next": next_month, "previous": previous_month,
-        "opened": cal.policy is not None,
+        "opened": cal.policy is not None, "weekdays": [name for _number, name in WEEKDAYS],
     }  # fmt: skip
     template = "booking/_month.html" if request.GET.get("partial") else "booking/calendar_month.html"
     return render(request, template, context)
@@ -143,19 +155,28 @@ def search(request: HttpRequest) -> HttpResponse:
     except ValidationError as invalid:
         error = " ".join(invalid.messages)
         start = end = None
-    try:
-        minimum = dt.timedelta(hours=float(request.GET.get("hours") or 1))
-    except ValueError:
-        minimum = dt.timedelta(hours=1)
+    minimum = _hours(request.GET.get("hours"))
     if start and filters.is_valid():
-        for cal in load_calendars(filters.qs.filter(policy__isnull=False), start, end):
-            free = [s for s in cal.free(start, end) if s.end - s.start >= minimum]
-            if free:
-                results.append({"instrument": cal.instrument, "free": free[:6], "more": len(free) > 6})
+        for hit in instruments_free(filters.qs, start, end, minimum=minimum):
+            wide = [s for s in hit.free if s.end - s.start >= minimum]
+            results.append({"instrument": hit.instrument_id, "free": wide[:6], "more": len(wide) > 6})
     page = Paginator(results, 20).get_page(request.GET.get("page"))
+    # Only the page's instruments are loaded as such.
+    instruments = instrument_catalog().in_bulk([row["instrument"] for row in page])
+    for row in page:
+        row["instrument"] = instruments[row["instrument"]]
     return render(
         request,
         "booking/search.html",
         {"filters": filters, "page": page, "error": error, "from": request.GET.get("from", ""),
          "to": request.GET.get("to", ""), "hours": request.GET.get("hours", "1")},
     )  # fmt: skip
+
+
+def _hours(value: str | None) -> dt.timedelta:
+    """The least free time asked for; an hour unless a sensible number of hours is given."""
+    try:
+        hours = float(value or 1)
+    except ValueError:
+        hours = 1
+    return dt.timedelta(hours=hours if 0 <= hours <= 24 * windows.MAX_DAYS else 1)

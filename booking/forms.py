@@ -10,6 +10,9 @@ from booking.models import BookingPolicy, Reservation
 from booking.policies import POLICY_FIELDS
 from booking.samples import DESCRIPTION_REQUIRED, MAX_COST_CENTRE, MAX_SAMPLES, MAX_TEXT, SAMPLES_FIELD_ERRORS
 from booking.schedules import CLOSURE_REPEATS, WEEKDAYS
+from booking.services import REASON_REQUIRED
+from booking.widgets import SearchSelectMultiple
+from instruments.models import Instrument
 
 
 class ReservationForm(forms.Form):
@@ -38,31 +41,96 @@ class ReservationForm(forms.Form):
 
 
 class RejectForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
+        error_messages={"required": REASON_REQUIRED},
+    )  # fmt: skip
 
 
 class CancelForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=2000, required=False)
 
 
+class ApproveForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note to the requester (optional)"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
+        required=False, help_text=_("E.g. where to meet the operator, or how to prepare the samples."),
+    )  # fmt: skip
+
+
+class ManagerCancelForm(forms.Form):
+    """A lab manager cancelling someone's booking: the requester is told why."""
+
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
+        error_messages={"required": REASON_REQUIRED},
+    )  # fmt: skip
+
+
+class InboxFilterForm(forms.Form):
+    """Which waiting requests the inbox shows: of one instrument, starting within some days."""
+
+    instrument = forms.ModelChoiceField(
+        label=_("Instrument"), queryset=Instrument.objects.none(), to_field_name="code", required=False,
+        empty_label=_("All instruments"),
+    )  # fmt: skip
+
+    def __init__(self, *args, instruments, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["instrument"].queryset = instruments
+        # "from" is a Python keyword, so the two dates are added by name.
+        self.fields["from"] = forms.DateField(label=_("Starting from"), required=False, widget=DateInput())
+        self.fields["to"] = forms.DateField(label=_("Starting until"), required=False, widget=DateInput())
+
+    def filters(self) -> dict:
+        """The valid filters, for booking.selectors.inbox_filtered; an invalid one is left out."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        data = self.cleaned_data
+        return {"instrument": data.get("instrument"), "first_day": data.get("from"), "last_day": data.get("to")}
+
+
+def person_label(user: User) -> str:
+    organization = user.organization.name if user.organization_id else ""
+    return f"{user.display_name} ({user.username}) · {organization}"
+
+
 class PolicyForm(forms.ModelForm):
+    """The rules a lab manager sets. People and organizations are chosen by searching
+    (booking.widgets.SearchSelectMultiple at `search_url`), never from a list of everyone."""
+
+    PEOPLE = ("trained_users", "auto_approve_users")
+    ORGANIZATIONS = ("allowed_organizations", "auto_approve_organizations")
+
     class Meta:
         model = BookingPolicy
         fields = [*POLICY_FIELDS, "allowed_organizations", "trained_users", "auto_approve_users",
                   "auto_approve_organizations"]  # fmt: skip
-        widgets = {
-            name: forms.SelectMultiple(attrs={"size": 6})
-            for name in ("allowed_organizations", "trained_users", "auto_approve_users", "auto_approve_organizations")
-        }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, search_url: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        organizations = Organization.objects.exclude(kind=Organization.Kind.REGULATOR).order_by("name_zh")
-        users = User.objects.filter(is_active=True, organization__isnull=False).order_by("username")
-        for name in ("allowed_organizations", "auto_approve_organizations"):
-            self.fields[name].queryset = organizations
-        for name in ("trained_users", "auto_approve_users"):
-            self.fields[name].queryset = users
+        organizations = Organization.objects.exclude(kind=Organization.Kind.REGULATOR)
+        users = User.objects.filter(is_active=True, organization__isnull=False).select_related("organization")
+        for names, queryset, kind, label, hint in (
+            (self.ORGANIZATIONS, organizations, "organizations", str, _("Type part of a name or code…")),
+            (self.PEOPLE, users, "users", person_label, _("Type part of a name, a user name or an organization…")),
+        ):
+            for name in names:
+                self.fields[name].queryset = queryset
+                self.fields[name].widget = SearchSelectMultiple(
+                    label=label, attrs={"data_search": f"{search_url}?kind={kind}", "placeholder": hint}
+                )
+                self.fields[name].widget.choices = self.fields[name].choices
+
+
+class RulesTextForm(forms.Form):
+    requirement = forms.CharField(
+        label=_("Other conditions, in your words"), widget=forms.Textarea(attrs={"rows": 3}), required=False,
+        max_length=2000,
+        help_text=_("E.g. training, sample preparation, safety. Notice, length, cancellation and approval are "
+                    "enforced as the rules say, in those words: do not restate them here."),
+    )  # fmt: skip
 
 
 class OpeningWindowForm(forms.Form):

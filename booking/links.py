@@ -1,8 +1,10 @@
 from django.http import HttpRequest
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from booking.models import BookingPolicy
+from booking.plain_rules import rules_in_words
 from instruments.extensions import Link
 from instruments.models import Instrument
 from instruments.permissions import can_edit_instrument
@@ -24,3 +26,13 @@ def booking_links(request: HttpRequest, instrument: Instrument) -> list[Link]:
     if request.user.is_authenticated and can_watch_lab(request.user, instrument.lab):
         links.append((_("Measured use"), reverse("booking:usage", args=[instrument.code]), ""))
     return links
+
+
+def booking_rules_panel(request: HttpRequest, instrument: Instrument) -> str:
+    """The enforced booking rules in plain words, above the lab's own conditions."""
+    policy = BookingPolicy.objects.filter(instrument=instrument).first()
+    if policy is None:
+        return ""
+    return render_to_string(
+        "booking/_rules_panel.html", {"instrument": instrument, "enforced": rules_in_words(policy)}, request
+    )

@@ -176,13 +176,15 @@ class ReservationEvent(models.Model):
     """One status change: who, when, why."""
 
     reservation = models.ForeignKey(Reservation, models.CASCADE, related_name="history")
-    from_status = models.CharField(max_length=12, blank=True)
-    to_status = models.CharField(max_length=12)
+    from_status = models.CharField(max_length=12, choices=Reservation.Status.choices, blank=True)
+    to_status = models.CharField(max_length=12, choices=Reservation.Status.choices)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
     at = models.DateTimeField(auto_now_add=True)
     reason = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = _("booking history entry")
+        verbose_name_plural = _("booking history entries")
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
@@ -190,10 +192,15 @@ class ReservationEvent(models.Model):
 
 
 class Notification(models.Model):
-    """An in-app notice; `emailed_at` is set once the jobs worker has mailed it."""
+    """An in-app notice; `emailed_at` is set once the jobs worker has mailed it.
+
+    The booking's status and reason are copied when the notice is made: the mail goes out
+    later, when the booking may have moved on, and must say what the notice announced.
+    """
 
     class Kind(models.TextChoices):
         REQUESTED = "requested", _("Booking request received")
+        BOOKED = "booked", _("New booking, approved automatically")
         APPROVED = "approved", _("Booking approved")
         REJECTED = "rejected", _("Booking rejected")
         EXPIRED = "expired", _("Booking request expired")
@@ -203,12 +210,18 @@ class Notification(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=12, choices=Kind.choices)
     reservation = models.ForeignKey(Reservation, models.CASCADE, related_name="notifications")
+    status = models.CharField(max_length=12, choices=Reservation.Status.choices, blank=True)
+    reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # Whether the notice is to be mailed: only what asks something of the person is.
+    mail = models.BooleanField(default=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
     email_attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["emailed_at", "email_attempts"])]
 
@@ -230,6 +243,8 @@ class FeedToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("calendar subscription")
+        verbose_name_plural = _("calendar subscriptions")
         constraints = [
             models.UniqueConstraint(fields=["user", "instrument"], name="one_feed_per_user_and_instrument"),
             models.UniqueConstraint(

@@ -1,20 +1,25 @@
 """Lab managers set an instrument's booking rules, opening hours and closures."""
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from schedule.models import Event
 
-from booking import policies, schedules
-from booking.forms import ClosureForm, OpeningWindowForm, PolicyForm
+from booking import policies, schedules, selectors
+from booking.forms import ClosureForm, OpeningWindowForm, PolicyForm, RulesTextForm, person_label
 from booking.models import BookingPolicy
+from booking.plain_rules import rules_in_words
 from instruments.models import Instrument
 from instruments.permissions import can_edit_instrument
+from instruments.services import instrument_update
 
 
 def _instrument(request: HttpRequest, code: str) -> Instrument:
@@ -35,7 +40,9 @@ def policy(request: HttpRequest, code: str) -> HttpResponse:
             return redirect("booking:policy", code=code)
         return render(request, "booking/policy.html", {"instrument": instrument, "policy": None})
 
-    form = PolicyForm(request.POST or None, instance=current)
+    if request.method == "POST" and "save_text" in request.POST:
+        return _text_save(request, instrument, current)
+    form = PolicyForm(request.POST or None, instance=current, search_url=_search_url(instrument))
     if request.method == "POST" and "save" in request.POST and form.is_valid():
         try:
             policies.policy_update(policy=current, by=request.user, **form.cleaned_data)
@@ -45,6 +52,33 @@ def policy(request: HttpRequest, code: str) -> HttpResponse:
             messages.success(request, _("Booking rules saved."))
             return redirect("booking:policy", code=code)
     return render(request, "booking/policy.html", _context(instrument, current, form=form))
+
+
+def _search_url(instrument: Instrument) -> str:
+    return reverse("booking:policy-search", args=[instrument.code])
+
+
+def _text_save(request: HttpRequest, instrument: Instrument, current: BookingPolicy) -> HttpResponse:
+    """The lab's own conditions, in its words, beside the enforced rules (the NRII `requirement`)."""
+    form = RulesTextForm(request.POST)
+    if form.is_valid():
+        try:
+            instrument_update(instrument=instrument, by=request.user, requirement=form.cleaned_data["requirement"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Conditions saved."))
+            return redirect("booking:policy", code=instrument.code)
+    return render(request, "booking/policy.html", _context(instrument, current, text_form=form), status=400)
+
+
+# Words by which free text speaks of what the rules enforce: notice, length, cancellation,
+# approval ("提前 3 个工作日", "2 hours", "cancel"). Such text may contradict the rules.
+ENFORCED_TOPICS = re.compile(
+    r"\d+\s*个?\s*(工作日|天|日|小时|分钟|周)|提前|取消|审核|审批"
+    r"|\d+\s*(working |business )?(days?|hours?|minutes?|weeks?)\b|notice|in advance|ahead|cancel|approv",
+    re.IGNORECASE,
+)
 
 
 def _context(instrument, current, **forms) -> dict:
@@ -57,7 +91,10 @@ def _context(instrument, current, **forms) -> dict:
     context = {
         "instrument": instrument, "policy": current, "windows": windows,
         "closures": events.get(current.closures_id, []),
-        "form": PolicyForm(instance=current), "window_form": OpeningWindowForm(), "closure_form": ClosureForm(),
+        "form": PolicyForm(instance=current, search_url=_search_url(instrument)), "window_form": OpeningWindowForm(),
+        "closure_form": ClosureForm(), "enforced": rules_in_words(current),
+        "text_form": RulesTextForm(initial={"requirement": instrument.requirement}),
+        "text_overlaps": bool(ENFORCED_TOPICS.search(instrument.requirement)),
     }  # fmt: skip
     context.update(forms)
     return context
@@ -101,3 +138,19 @@ def event_remove(request: HttpRequest, code: str, event_id: int) -> HttpResponse
     policies.schedule_event_remove(policy=current, by=request.user, event_id=event_id)
     messages.success(request, _("Removed."))
     return redirect("booking:policy", code=code)
+
+
+@login_required
+def search(request: HttpRequest, code: str) -> JsonResponse:
+    """People (?kind=users) or organizations (?kind=organizations) matching ?q=, for the
+    rules page's pickers: at most a few, and only those this manager may name."""
+    instrument = _instrument(request, code)
+    text = request.GET.get("q", "").strip()[:100]
+    if len(text) < 2:
+        return JsonResponse({"results": []})
+    if request.GET.get("kind") == "organizations":
+        found = [{"id": o.pk, "label": str(o)} for o in selectors.policy_organizations_search(text)]
+    else:
+        people = selectors.policy_users_search(request.user, instrument, text)
+        found = [{"id": u.pk, "label": person_label(u)} for u in people]
+    return JsonResponse({"results": found})

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from booking import credit, live, notifications
 from booking.availability import load_calendar
-from booking.models import Notification, Reservation, ReservationEvent
+from booking.models import Reservation, ReservationEvent
 from booking.policy import BookingRequest, Problem, local_time, rules
 from instruments.models import Instrument
 from instruments.permissions import can_manage_lab
@@ -130,9 +130,7 @@ def reservation_create(
                 expires_at=expires_at,
             )
             ReservationEvent.objects.create(reservation=reservation, to_status=reservation.status, by=requester)
-            notifications.notify_managers(reservation, Notification.Kind.REQUESTED)
-            if approved:
-                notifications.notify(reservation.requester, reservation, Notification.Kind.APPROVED)
+            notifications.on_create(reservation)
             transaction.on_commit(lambda: live.reservation_changed(reservation))
     except IntegrityError as error:
         if "reservation_no_overlap" in str(error):
@@ -141,9 +139,30 @@ def reservation_create(
     return reservation
 
 
-def reservation_approve(*, reservation: Reservation, by: User, now: dt.datetime | None = None) -> Reservation:
+def reservation_approve(
+    *, reservation: Reservation, by: User, note: str = "", now: dt.datetime | None = None
+) -> Reservation:
+    """Approve a request; the optional `note` reaches the requester with the decision."""
     _require_manager(by, reservation, DECIDE_DENIED)
-    return _transition(reservation, Status.APPROVED, by=by, now=now)
+    return _transition(reservation, Status.APPROVED, by=by, reason=note.strip(), now=now)
+
+
+def reservations_approve(
+    *, reservations: list[Reservation], by: User, now: dt.datetime | None = None
+) -> list[tuple[Reservation, str]]:
+    """Approve several requests, each on its own (one refusal stops none of the others);
+    returns those refused, each with the reason a person can act on."""
+    refused = []
+    for reservation in reservations:
+        try:
+            reservation_approve(reservation=reservation, by=by, now=now)
+        except (TransitionNotAllowed, BookingConflict) as error:
+            refused.append((reservation, str(error.message)))
+        except BookingInvalid as error:
+            refused.append((reservation, str(error)))
+        except PermissionDenied as error:
+            refused.append((reservation, str(error)))
+    return refused
 
 
 def reservation_reject(*, reservation: Reservation, by: User, reason: str) -> Reservation:

@@ -10,12 +10,14 @@ urlpatterns = [
     path("instruments/<slug:code>/booking-rules/", policy_views.policy, name="policy"),
     path("instruments/<slug:code>/booking-rules/hours/", policy_views.window_add, name="window-add"),
     path("instruments/<slug:code>/booking-rules/closures/", policy_views.closure_add, name="closure-add"),
+    path("instruments/<slug:code>/booking-rules/search/", policy_views.search, name="policy-search"),
     path(
         "instruments/<slug:code>/booking-rules/<int:event_id>/remove/", policy_views.event_remove, name="event-remove"
     ),
     path("booking/search/", calendar_views.search, name="search"),
     path("reservations/", views.reservations, name="reservations"),
     path("reservations/inbox/", views.inbox, name="inbox"),
+    path("reservations/inbox/approve/", views.inbox_approve, name="inbox-approve"),
     path("reservations/<int:pk>/", views.reservation, name="reservation"),
     path("reservations/<int:pk>/<str:action>/", views.decide, name="decide"),
     path("instruments/<slug:code>/sample-order/", sample_views.order_create, name="sample-order-create"),

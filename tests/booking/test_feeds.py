@@ -101,3 +101,14 @@ def test_feed_page_offers_personal_and_instrument_addresses(client, instrument):
     assert FeedToken.objects.filter(user=manager, instrument=instrument).exists()
     client.force_login(f.UserFactory())
     assert client.post(reverse("booking:feed-action"), {"instrument": instrument.pk}).status_code == 404
+
+
+def test_each_feed_address_has_a_copy_button_and_no_inline_script(client, instrument):
+    manager = f.lab_manager(instrument.lab)
+    client.force_login(manager)
+    client.post(reverse("booking:feed-action"), {"instrument": instrument.pk, "action": "create"})
+    html = client.get(reverse("booking:feeds"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    for target in ("feed-personal", f"feed-{instrument.pk}"):
+        assert f'<code id="{target}">' in html and f'data-copy="{target}"' in html
+    assert "/static/js/copy.js" in html
+    assert html.count("<script") == html.count("<script src=")

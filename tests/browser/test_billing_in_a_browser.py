@@ -66,7 +66,7 @@ def test_a_start_up_sees_the_voucher_share_and_the_lab_sees_the_claim(browser, d
         log_in(browser, base, "founder", f.PASSWORD)
         browser.get(f"{base}/instruments/{instrument.code}/calendar/")
         click_and_load(browser, (By.CSS_SELECTOR, "a.next-week"))
-        click_and_load(browser, (By.CSS_SELECTOR, "#week a.blk.free"))
+        click_and_load(browser, (By.CSS_SELECTOR, "#week .blk.free a.slot"))
         browser.find_element(By.ID, "id_purpose").send_keys("薄膜物相分析")
         click_and_load(browser, (By.CSS_SELECTOR, "main form button[type=submit]"))
         booking = Reservation.objects.get()

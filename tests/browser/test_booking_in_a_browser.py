@@ -42,7 +42,11 @@ def test_book_a_free_slot_and_see_it_approved(browser, manager_browser):
         log_in(browser, base, startup.username, f.PASSWORD)
         browser.get(f"{base}/instruments/{instrument.code}/calendar/")
         click_and_load(browser, (By.CSS_SELECTOR, "a.next-week"))
-        click_and_load(browser, (By.CSS_SELECTOR, "#week a.blk.free"))
+        # A click on free time offers the time clicked: here the third half hour of a free block.
+        slot = browser.find_elements(By.CSS_SELECTOR, "#week .blk.free a.slot")[2]
+        clicked = slot.get_attribute("textContent").strip()
+        click_and_load(browser, (By.CSS_SELECTOR, f"#week .blk.free a.slot[href='{slot.get_dom_attribute('href')}']"))
+        assert browser.find_element(By.ID, "id_start_time").get_attribute("value") == clicked
         browser.find_element(By.ID, "id_purpose").send_keys("薄膜物相分析")
         click_and_load(browser, (By.CSS_SELECTOR, "main form button[type=submit]"))
         reservation = Reservation.objects.get()

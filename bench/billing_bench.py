@@ -31,6 +31,7 @@ from collections.abc import Callable
 from decimal import Decimal as D
 from typing import TYPE_CHECKING, Any
 
+from tests.helpers import TEST_SETTINGS
 from tests.servers import PostgresServer
 
 if TYPE_CHECKING:  # Django is set up in main(), after the server has started
@@ -56,8 +57,8 @@ def main() -> None:
     args = parser.parse_args()
     pg = PostgresServer().start()
     try:
-        os.environ.update(DATABASE_URL=pg.database_url("postgres"), DJANGO_SETTINGS_MODULE="config.settings",
-                          LOG_LEVEL="WARNING")  # fmt: skip
+        os.environ.update(TEST_SETTINGS, DATABASE_URL=pg.database_url("postgres"),
+                          DJANGO_SETTINGS_MODULE="config.settings", LOG_LEVEL="WARNING")  # fmt: skip
         import django
 
         django.setup()

@@ -19,6 +19,7 @@ import threading
 import time
 from urllib.parse import urlsplit
 
+from tests.helpers import TEST_SETTINGS
 from tests.servers import PostgresServer
 
 
@@ -32,7 +33,7 @@ def main() -> None:
 
     server = PostgresServer().start()
     try:
-        os.environ["DATABASE_URL"] = server.database_url("postgres")
+        os.environ.update(TEST_SETTINGS, DATABASE_URL=server.database_url("postgres"))
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
         import django
 
@@ -142,8 +143,7 @@ def _http_runs(args, instruments, tokens, server) -> None:
         return make
 
     production = {
-        "DEBUG": "0", "SECRET_KEY": "bench-" + "k" * 60, "SECURE_SSL_REDIRECT": "0", "DB_CONN_MAX_AGE": "60",
-        "LOG_LEVEL": "WARNING",
+        "SECRET_KEY": "bench-" + "k" * 60, "SECURE_SSL_REDIRECT": "0", "DB_CONN_MAX_AGE": "60", "LOG_LEVEL": "WARNING",
     }  # fmt: skip
     with WebServers(args.servers, server.database_url("postgres"), **production) as servers:
         _run(servers.urls, tokens, reads, 2)  # warm up

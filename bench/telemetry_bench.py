@@ -27,6 +27,7 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
+from tests.helpers import TEST_SETTINGS
 from tests.servers import MosquittoServer, PostgresServer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,6 +46,7 @@ def main() -> None:
     auth = Path(tempfile.mkdtemp(prefix="bench-auth-"))
     try:
         os.environ.update(
+            TEST_SETTINGS,
             DATABASE_URL=pg.database_url("postgres"),
             DJANGO_SETTINGS_MODULE="config.settings",
             MQTT_INGEST_PASSWORD=INGEST_PASSWORD,

@@ -175,6 +175,10 @@ class InvoiceCounter(models.Model):
     provider = models.OneToOneField(Organization, models.PROTECT, primary_key=True, related_name="+")
     last = models.PositiveIntegerField(default=0)
 
+    class Meta:
+        verbose_name = _("invoice number counter")
+        verbose_name_plural = _("invoice number counters")
+
     def __str__(self) -> str:
         return f"{self.provider_id}: {self.last}"
 
@@ -249,6 +253,8 @@ class ChargeLine(models.Model):
     amount = models.DecimalField(_("amount"), **MONEY)
 
     class Meta:
+        verbose_name = _("charge line")
+        verbose_name_plural = _("charge lines")
         ordering = ["id"]
 
     def __str__(self) -> str:
@@ -268,6 +274,8 @@ class Payment(models.Model):
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
         ordering = ["paid_on", "id"]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_positive")]
 
@@ -379,6 +387,8 @@ class VoucherPayment(models.Model):
     reversed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("voucher payment")
+        verbose_name_plural = _("voucher payments")
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="voucher_payment_positive"),
@@ -412,6 +422,8 @@ class VoucherClaim(models.Model):
     paid_reference = models.CharField(_("payment reference"), max_length=80, blank=True)
 
     class Meta:
+        verbose_name = _("voucher claim")
+        verbose_name_plural = _("voucher claims")
         ordering = ["-submitted_at", "-id"]
 
     def __str__(self) -> str:
@@ -432,6 +444,8 @@ class ClaimLine(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("claim line")
+        verbose_name_plural = _("claim lines")
         ordering = ["id"]
 
     def __str__(self) -> str:
@@ -509,6 +523,10 @@ class LedgerHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_hash = models.CharField(max_length=64, default="0" * 64)
     count = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("ledger head")
+        verbose_name_plural = _("ledger heads")
 
     def __str__(self) -> str:
         return f"{self.count}: {self.last_hash[:12]}"

@@ -28,9 +28,9 @@ def broker() -> list[str]:
 
 
 def simulated_gateways(*, credentials: str, broker_url: str, outbox_dir: str) -> list[str]:
-    return [PYTHON, "-m", "gateway", "simulate", "--credentials", credentials, "--broker", broker_url,
-            "--outbox-dir", outbox_dir, "--gateways", "4", "--instruments", "6", "--heartbeat", "30",
-            "--run-minutes", "6", "--idle-minutes", "4", "--day", "0-24"]  # fmt: skip
+    """The demo's gateways, running their instruments during the approved bookings."""
+    return [PYTHON, "manage.py", "simulate_gateways", "--credentials", credentials, "--broker", broker_url,
+            "--outbox-dir", outbox_dir, "--heartbeat", "30"]  # fmt: skip
 
 
 def local(command: list[str]) -> list[str]:
@@ -38,13 +38,13 @@ def local(command: list[str]) -> list[str]:
     return [sys.executable if part == PYTHON else part for part in command]
 
 
-def demo(*, credentials: str, outbox_dir: str, broker_port: int) -> dict[str, list[str]]:
+def demo(*, credentials: str, outbox_dir: str, broker_port: int, web_port: int = 8000) -> dict[str, list[str]]:
     """Every process of the demo, by name, in the order they start."""
     broker_url = f"mqtt://127.0.0.1:{broker_port}"
     return {
         "broker": broker(),
         "ingest": ingest(client_id="ingest-demo"),  # run_broker keeps this session from the start
         "gateways": simulated_gateways(credentials=credentials, broker_url=broker_url, outbox_dir=outbox_dir),
-        "web": web(),
+        "web": web(port=web_port),
         "jobs": jobs(),
     }

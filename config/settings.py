@@ -1,8 +1,8 @@
 """Settings for every environment, read from environment variables.
 
-With nothing set the project runs on its embedded defaults (SQLite, the in-memory
-channel layer, the embedded MQTT broker). Production sets the variables listed in
-docs/configuration.md; `manage.py check --deploy` then passes.
+With nothing set but a SECRET_KEY, the project runs on its embedded defaults (SQLite, the
+in-memory channel layer, the embedded MQTT broker) with DEBUG off. Production sets the
+variables listed in docs/configuration.md; `manage.py check --deploy` then passes.
 """
 
 import datetime as dt
@@ -19,10 +19,15 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "var")))
 
 DEV_SECRET_KEY = "dev-only-secret-key-never-use-in-production-instrument-commons"
-DEBUG = env_bool("DEBUG", True)
+# Off unless asked for: a forgotten variable must not show tracebacks and settings to the
+# world. The demo and the tests set what they need without it (config/demo/environment.py).
+DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY", DEV_SECRET_KEY)
 if not DEBUG and SECRET_KEY == DEV_SECRET_KEY:
-    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be set when DEBUG is off (DEBUG=1 for development on this machine; "
+        "`make demo` brings its own key)."
+    )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -127,6 +132,10 @@ MQTT_INGEST_USER = "ingest"
 MQTT_INGEST_PASSWORD = env_str("MQTT_INGEST_PASSWORD", "ingest-demo-password")  # used when MQTT_URL has none
 EMBEDDED_BROKER_PORT = env_int("EMBEDDED_BROKER_PORT", 18830, minimum=1)
 MQTT_CA_FILE = env_str("MQTT_CA_FILE")
+# The broker address lab gateways use, written into the gateway.toml a manager receives:
+# mqtts://mqtt.commons.example.cn:8883. Empty: the host of SITE_URL with MQTT_URL's scheme
+# and port (the embedded broker's loopback address when MQTT_URL is empty too).
+MQTT_PUBLIC_URL = env_url("MQTT_PUBLIC_URL", "", schemes={"mqtt", "mqtts"})
 # Where the broker's password and ACL files are written, and the pid to signal (SIGHUP).
 BROKER_AUTH_DIR = env_str("BROKER_AUTH_DIR", str(DATA_DIR / "broker"))
 BROKER_PID_FILE = env_str("BROKER_PID_FILE", str(DATA_DIR / "broker" / "broker.pid"))
@@ -167,17 +176,21 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "config" / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
+# On: static files are served from STATIC_ROOT as `collectstatic` left them (hashed names,
+# compressed); off: from the apps' folders as they are (development, tests).
+STATIC_COLLECTED = env_bool("STATIC_COLLECTED", not DEBUG)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_COLLECTED
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_USE_FINDERS = not STATIC_COLLECTED
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(DATA_DIR / "mail"))  # for the file-based backend
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import include, path, re_path
+from django.utils.translation import gettext_lazy as _
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
@@ -32,6 +33,10 @@ def public_media(request: HttpRequest, path: str) -> HttpResponse:
         raise Http404
     return serve(request, path, document_root=settings.MEDIA_ROOT)
 
+
+admin.site.site_header = _("Instrument Commons administration")
+admin.site.site_title = _("Instrument Commons")
+admin.site.index_title = _("Administration")
 
 router = DefaultRouter()
 router.register("instruments", InstrumentViewSet, basename="instrument")

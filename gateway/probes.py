@@ -98,6 +98,39 @@ class SimulatedProbe(Probe):
 
 
 @register
+class ScheduledProbe(Probe):
+    """A simulated instrument that runs when its plan says: during the spans of `plan`
+    ([start, end) POSIX times, replaced from outside while the agent runs), idle on
+    working days in working hours otherwise, off at night and at weekends."""
+
+    kind = "scheduled"
+
+    def __init__(
+        self,
+        *,
+        day_start: float = 8.5,
+        day_end: float = 19.0,
+        utc_offset_hours: float = 8,
+        power_w: float = 900,
+        seed: int = 0,
+        **options,
+    ):
+        super().__init__(**options)
+        self.day_start, self.day_end, self.offset, self.power_w = day_start, day_end, utc_offset_hours, power_w
+        self.random = random.Random(seed)
+        self.plan: list[tuple[float, float]] = []
+
+    def read(self, now: float) -> Reading:
+        if any(start <= now < end for start, end in self.plan):
+            return Reading("running", {"power_w": round(self.power_w * self.random.uniform(0.85, 1.1), 1)})
+        local = now + self.offset * 3600
+        hour, weekday = (local / 3600) % 24, (int(local // 86400) + 3) % 7  # 1970-01-01 was a Thursday
+        if weekday < 5 and self.day_start <= hour < self.day_end:
+            return Reading("idle", {"power_w": round(self.power_w * 0.05, 1)})
+        return Reading("off", {"power_w": 0.0})
+
+
+@register
 class PowerProbe(Probe):
     """Running above `running_w` watts, idle above `idle_w`, off below; the power comes
     from a file (a PDU or smart plug exporter) or from a command's output."""

@@ -7,12 +7,13 @@ import json
 import logging
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from gateway.agent import Agent, Watched
 from gateway.config import broker_address
 from gateway.outbox import Outbox
-from gateway.probes import SimulatedProbe
+from gateway.probes import Probe, SimulatedProbe
 
 log = logging.getLogger("gateway.simulate")
 
@@ -28,7 +29,10 @@ def agents(
     run_minutes: float = 90,
     idle_minutes: float = 40,
     day: tuple[float, float] = (8.5, 19.0),
+    probe: Callable[[str, int], Probe] | None = None,
 ) -> list[Agent]:
+    """The simulated agents, not started. Each instrument gets `probe(code, seed)`, or by
+    default a random day pattern of running and idle spells."""
     host, port, tls = broker_address(broker)
     entries = json.loads(credentials.read_text())[:gateways]
     # The outboxes must outlive the process: seq continues across restarts.
@@ -38,7 +42,9 @@ def agents(
         watched = [
             Watched(
                 code,
-                SimulatedProbe(
+                probe(code, n * 1000 + i)
+                if probe
+                else SimulatedProbe(
                     seed=n * 1000 + i,
                     run_minutes=run_minutes,
                     idle_minutes=idle_minutes,

@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.db.models import Count
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from instruments import services
 from instruments.models import Category, Instrument, InstrumentPhoto, Lab
@@ -7,8 +9,24 @@ from instruments.models import Category, Instrument, InstrumentPhoto, Lab
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["code", "name_zh", "name_en"]
+    """Provisional categories come from imported codes missing from the classification:
+    the catalog managers name them (or correct the instruments) and mark them reviewed."""
+
+    list_display = ["code", "name_zh", "name_en", "provisional", "instrument_count"]
+    list_filter = ["provisional"]
     search_fields = ["code", "name_zh", "name_en"]
+    actions = ["mark_reviewed"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(instrument_total=Count("instruments"))
+
+    @admin.display(description=_("instruments"), ordering="instrument_total")
+    def instrument_count(self, category: Category) -> int:
+        return category.instrument_total
+
+    @admin.action(description=_("Mark the selected categories as reviewed"))
+    def mark_reviewed(self, request, queryset) -> None:
+        queryset.update(provisional=False)
 
 
 @admin.register(Lab)
@@ -39,7 +57,7 @@ class PhotoInline(admin.TabularInline):
 @admin.register(Instrument)
 class InstrumentAdmin(admin.ModelAdmin):
     list_display = ["code", "name_zh", "institution", "category", "original_value", "status", "share_mode"]
-    list_filter = ["status", "share_mode", "type", "institution"]
+    list_filter = ["status", "share_mode", "type", "category__provisional", "institution"]
     search_fields = ["code", "name_zh", "name_en", "inner_id", "model"]
     autocomplete_fields = ["lab", "category", "region"]
     readonly_fields = ["code", "created_at", "updated_at"]

@@ -52,6 +52,10 @@ class Binding(models.Model):
     gateway = models.ForeignKey(Gateway, models.CASCADE, related_name="bindings")
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        verbose_name = _("gateway binding")
+        verbose_name_plural = _("gateway bindings")
+
     def __str__(self) -> str:
         return f"{self.instrument.code} ← {self.gateway.code}"
 
@@ -75,6 +79,8 @@ class Event(models.Model):
     received_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("telemetry event")
+        verbose_name_plural = _("telemetry events")
         constraints = [models.UniqueConstraint(fields=["gateway", "seq"], name="event_once_per_gateway_seq")]
         indexes = [models.Index(fields=["instrument", "ts"])]
 
@@ -109,6 +115,10 @@ class Counter(models.Model):
     value = models.BigIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
+    class Meta:
+        verbose_name = _("ingest counter")
+        verbose_name_plural = _("ingest counters")
+
     def __str__(self) -> str:
         return f"{self.name}={self.value}"
 
@@ -129,6 +139,10 @@ class InstrumentStatus(models.Model):
     silent = models.BooleanField(default=False)
     updated_at = models.DateTimeField(db_index=True)
 
+    class Meta:
+        verbose_name = _("instrument status")
+        verbose_name_plural = _("instrument statuses")
+
     def __str__(self) -> str:
         return f"{self.instrument_id}: {self.state}"
 
@@ -144,6 +158,8 @@ class UsageSession(models.Model):
     is_open = models.BooleanField(default=False)
 
     class Meta:
+        verbose_name = _("usage session")
+        verbose_name_plural = _("usage sessions")
         ordering = ["start"]
         indexes = [models.Index(fields=["instrument", "start"]), models.Index(fields=["instrument", "end"])]
 
@@ -164,6 +180,8 @@ class ReportingGap(models.Model):
     end = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("reporting gap")
+        verbose_name_plural = _("reporting gaps")
         ordering = ["start"]
         indexes = [models.Index(fields=["instrument", "start"])]
 
@@ -178,6 +196,10 @@ class GatewayStatus(models.Model):
     online = models.BooleanField(default=False)
     details = models.JSONField(default=dict)
     updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("gateway status")
+        verbose_name_plural = _("gateway statuses")
 
     def __str__(self) -> str:
         return f"{self.gateway_id}: {'online' if self.online else 'offline'}"

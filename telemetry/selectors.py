@@ -81,7 +81,8 @@ def ingest_figures() -> dict:
     newest = InstrumentStatus.objects.aggregate(heard=Max("last_heard_at"), ts=Max("last_ts"))
     lag = (newest["heard"] - newest["ts"]).total_seconds() if newest["heard"] and newest["ts"] else None
     return {
-        "messages": counters.get("messages", 0), "received": counters.get("received", 0),
+        # Not "messages": base.html shows Django's messages under that name.
+        "message_count": counters.get("messages", 0), "received": counters.get("received", 0),
         "stored": counters.get("stored", 0), "duplicate": counters.get("duplicate", 0), "rejected": rejected,
         "dead_letters": latest, "last_heard": newest["heard"], "lag_seconds": lag,
         "gateways": Gateway.objects.filter(revoked_at__isnull=True).count(),

@@ -14,6 +14,7 @@ from accounts.permissions import is_platform_admin
 from instruments.models import Instrument, Lab
 from instruments.permissions import editable_instruments, managed_labs
 from telemetry import selectors, services
+from telemetry.agent_config import gateway_toml
 from telemetry.forms import BindForm, GatewayForm
 from telemetry.models import Gateway
 
@@ -39,7 +40,7 @@ def gateways(request: HttpRequest) -> HttpResponse:
 def _show_secret(request: HttpRequest, gateway: Gateway, secret: str) -> HttpResponse:
     """The only time the secret is shown: it is not stored, only its hashes."""
     response = render(request, "telemetry/secret.html", {"gateway": gateway, "secret": secret,
-                                                          "broker": request.get_host().split(":")[0]})  # fmt: skip
+                                                          "toml": gateway_toml(gateway, secret=secret)})  # fmt: skip
     response["Cache-Control"] = "no-store"
     return response
 
@@ -64,7 +65,8 @@ def gateway(request: HttpRequest, code: str) -> HttpResponse:
             messages.success(request, _("Instrument bound; the gateway reports for it from now on."))
         return redirect("telemetry:gateway", code=code)
     bound = item.bindings.select_related("instrument")
-    return render(request, "telemetry/gateway.html", {"gateway": item, "form": form, "bound": bound})
+    return render(request, "telemetry/gateway.html", {"gateway": item, "form": form, "bound": bound,
+                                                      "toml": gateway_toml(item)})  # fmt: skip
 
 
 @login_required

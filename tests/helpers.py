@@ -7,9 +7,20 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# Variables a test's subprocess must not inherit from the shell that runs the tests.
+# What the tests and the servers they start set beyond the defaults: DEBUG stays off, as in
+# production, but they serve plain http on this machine, with static files uncollected.
+TEST_SETTINGS = {
+    "SECRET_KEY": "tests-only-" + "q8Vd3kLw" * 6,
+    "SECURE_SSL_REDIRECT": "0",
+    "SESSION_COOKIE_SECURE": "0",
+    "CSRF_COOKIE_SECURE": "0",
+    "SECURE_HSTS_SECONDS": "0",
+    "STATIC_COLLECTED": "0",
+}
+# Variables a test's subprocess must not inherit from the shell that runs the tests, nor
+# from the tests' own settings.
 SCRUBBED = {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "DATABASE_URL", "REDIS_URL", "MQTT_URL",
-            "DJANGO_SETTINGS_MODULE", "DATA_DIR", "MEDIA_ROOT"}  # fmt: skip
+            "DJANGO_SETTINGS_MODULE", "DATA_DIR", "MEDIA_ROOT", *TEST_SETTINGS}  # fmt: skip
 
 
 def manage(*args: str, **environ: str) -> subprocess.CompletedProcess:
@@ -40,7 +51,7 @@ class WebServers:
         self.ports = [free_port() for _ in range(count)]
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in __exit__; what the servers print
         clean = {k: v for k, v in os.environ.items() if k not in SCRUBBED}
-        env = {**clean, "DATABASE_URL": database, "DEBUG": "1", "LOG_LEVEL": "WARNING", **environ}
+        env = {**clean, **TEST_SETTINGS, "DATABASE_URL": database, "LOG_LEVEL": "WARNING", **environ}
         self.processes = [
             subprocess.Popen(
                 processes.local(processes.web(port=port)),

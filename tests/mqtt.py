@@ -86,7 +86,7 @@ class Client:
         properties.SessionExpiryInterval = 0 if clean_start else 3600
         self.client.connect("127.0.0.1", broker.port, keepalive=10, clean_start=clean_start, properties=properties)
         self.client.loop_start()
-        self.reason = self.connected.get(timeout=10)
+        self.reason = self.connected.get(timeout=60)  # a loaded machine is slow to answer
 
     @property
     def ok(self) -> bool:
@@ -96,7 +96,7 @@ class Client:
         granted: queue.Queue = queue.Queue()
         self.client.on_subscribe = lambda c, u, mid, codes, props: granted.put(codes)
         self.client.subscribe(topic, qos)
-        return granted.get(timeout=10)
+        return granted.get(timeout=60)
 
     def publish(self, topic: str, payload: bytes, qos: int = 1, retain: bool = False):
         info = self.client.publish(topic, payload, qos=qos, retain=retain)
@@ -108,7 +108,7 @@ class Client:
         with contextlib.suppress(RuntimeError, ValueError):
             self.publish(topic, payload)
 
-    def receive(self, timeout: float = 5):
+    def receive(self, timeout: float = 30):
         return self.messages.get(timeout=timeout)
 
     def nothing(self, timeout: float = 1) -> bool:

@@ -34,7 +34,7 @@ from billing.models import Invoice, RateCard, VoucherGrant, VoucherProgramme
 from booking import samples, services
 from booking.models import Reservation, SampleOrder
 from booking.settlement import reservations_settle
-from config.demo.bookings import PURPOSES
+from config.demo.purposes import firms_for, research_purpose, startup_purpose
 from config.demo.telemetry import STEP, outbox_dir
 from gateway import protocol
 from gateway.outbox import Outbox
@@ -183,11 +183,14 @@ def _history(rng: random.Random, *, now: dt.datetime, first_day: dt.date) -> Non
     use where a gateway recorded it, and their settlement."""
     tz = timezone.get_current_timezone()
     until = timezone.localtime(now).date() - dt.timedelta(days=20)
-    users = {u.username: u for u in User.objects.filter(username__in=["nanowei", "xince", "lvyuan", "seu_researcher"])}
-    shared = Instrument.objects.filter(status=Instrument.Status.NORMAL, share_mode=Instrument.ShareMode.EXTERNAL)
-    measured = list(
-        shared.filter(lab__institution__code="SUDA", lab__code="atc", binding__isnull=False).order_by("code")[:2]
-    )
+    users = {u.username: u for u in User.objects.filter(organization__kind=Organization.Kind.ENTERPRISE)}
+    users["seu_researcher"] = User.objects.get(username="seu_researcher")
+    shared = Instrument.objects.filter(
+        status=Instrument.Status.NORMAL, share_mode=Instrument.ShareMode.EXTERNAL
+    ).select_related("category")
+    # Two measured instruments the start-up with vouchers has work for.
+    bound = shared.filter(lab__institution__code="SUDA", lab__code="atc", binding__isnull=False).order_by("code")
+    measured = [i for i in bound if "nanowei" in firms_for(i.category.code)][:2]
     declared = [
         shared.filter(lab__institution__code=code, binding__isnull=True).order_by("code").first()
         for code in ("NJU", "SINANO", "JITRI", "SEU")
@@ -201,15 +204,14 @@ def _history(rng: random.Random, *, now: dt.datetime, first_day: dt.date) -> Non
                 is_measured = instrument.pk in booked
                 if rng.random() > (0.6 if is_measured else 0.35):
                     continue
-                weights = [6, 2, 1, 1] if is_measured else [3, 3, 3, 2]
-                who = rng.choices(["nanowei", "xince", "lvyuan", "seu_researcher"], weights)[0]
+                who = _requester(instrument, is_measured, rng)
                 if is_measured and sum(map(len, booked.values())) < 3:
                     who = "nanowei"  # however short the history, the start-up's vouchers have use to pay
                 start = dt.datetime.combine(day, dt.time(rng.choice([9, 10, 13, 14])), tz)
                 reservation = _book(instrument, users[who], start, rng)
                 if reservation is None:
                     continue
-                if who == "lvyuan" and not late_cancelled and not is_measured:
+                if who != "seu_researcher" and not late_cancelled and not is_measured:
                     # Called off the evening before: a late cancellation, with its fee.
                     services.reservation_cancel(
                         reservation=reservation, by=users[who], reason="样品未能按时寄到",
@@ -224,14 +226,26 @@ def _history(rng: random.Random, *, now: dt.datetime, first_day: dt.date) -> Non
     reservations_settle(now=now)
 
 
+def _requester(instrument: Instrument, is_measured: bool, rng: random.Random) -> str:
+    """A start-up whose work needs the instrument, more often the one with vouchers on the
+    measured instruments; now and then the university's student."""
+    firms = firms_for(instrument.category.code)
+    weights = [(6 if is_measured else 3) if firm == "nanowei" else 2 for firm in firms]
+    return rng.choices([*firms, "seu_researcher"], [*weights, 1 if is_measured else 2])[0]
+
+
 def _book(instrument: Instrument, requester: User, start: dt.datetime, rng: random.Random) -> Reservation | None:
     """A booking requested a few days ahead and approved before it expired, as if at the time."""
     asked = start - dt.timedelta(days=rng.randint(2, 6), hours=rng.randint(0, 8))
+    if requester.username == "seu_researcher":
+        purpose, samples = research_purpose(rng)
+    else:
+        purpose, samples = startup_purpose(requester.username, instrument.category.code, rng)
     try:
         reservation = services.reservation_create(
             instrument=instrument, requester=requester, start=start,
-            end=start + dt.timedelta(hours=rng.choice([1, 2, 2, 3])), purpose=rng.choice(PURPOSES),
-            sample_description=f"{rng.randint(1, 12)} 个样品", now=asked,
+            end=start + dt.timedelta(hours=rng.choice([1, 2, 2, 3])), purpose=purpose,
+            sample_description=samples, now=asked,
             service_way=rng.choice([Reservation.ServiceWay.USE] * 3 + [Reservation.ServiceWay.TECHNICAL]),
         )  # fmt: skip
     except (services.BookingInvalid, services.BookingConflict):
@@ -292,7 +306,7 @@ def _recorded_telemetry(
 def _sample_order() -> SampleOrder:
     institution, name, _prices = PER_SAMPLE
     instrument = Instrument.objects.get(institution__code=institution, name_zh=name)
-    customer, manager = User.objects.get(username="nanowei"), _manager(instrument)
+    customer, manager = User.objects.get(username="qineng"), _manager(instrument)  # the battery start-up
     order = samples.sample_order_create(
         requester=customer, instrument=instrument, samples=5,
         description="锂电正极材料粉末 5 个，XPS 全谱及 Ni 2p、Co 2p、Mn 2p、O 1s 精细谱，需价态拟合。",

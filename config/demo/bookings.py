@@ -8,19 +8,20 @@ from django.utils import timezone
 from accounts.models import User
 from booking import policies, services
 from booking.models import Reservation
+from config.demo import data
+from config.demo.purposes import firms_for, research_purpose, startup_purpose
 from instruments.models import Instrument
 
-PURPOSES = [
-    "新材料样品形貌表征", "催化剂物相分析", "芯片失效分析", "食品中农药残留检测", "蛋白样品纯度测定",
-    "薄膜厚度与成分分析", "锂电正极材料结构研究", "毕业论文实验", "产品质检委托测试",
-]  # fmt: skip
+# Public holidays of fixed date, (month, day) and days: the labs close; the month calendar
+# shows them closed.
+HOLIDAYS = [((1, 1), 1, "元旦"), ((5, 1), 5, "劳动节"), ((10, 1), 7, "国庆节")]
 
 
 def seed_bookings(*, rng: random.Random) -> None:
     now = timezone.now()
-    outsiders = list(User.objects.filter(username__in=["nanowei", "xince", "lvyuan"]))
+    firms = {u.username: u for u in User.objects.filter(username__in=[firm[3] for firm in data.FIRMS])}
     insider = User.objects.get(username="seu_researcher")
-    instruments = list(Instrument.objects.select_related("lab__institution").order_by("code"))
+    instruments = list(Instrument.objects.select_related("lab__institution", "category").order_by("code"))
     for n, instrument in enumerate(instruments):
         saturday = n % 4 == 0
         policy = policies.policy_create(
@@ -29,6 +30,8 @@ def seed_bookings(*, rng: random.Random) -> None:
             approval_required=n % 5 != 0, min_notice_minutes=60, max_days_ahead=60,
             buffer_minutes=rng.choice([0, 0, 15]),
         )  # fmt: skip
+        for start, end, name in _next_holidays(now):
+            policies.closure_add(policy=policy, by=None, start=start, end=end, reason=name)
         if n % 3 == 0:
             friday = _local_day(now, 0) + dt.timedelta(days=(4 - _local_day(now, 0).weekday()) % 7)
             start = dt.datetime.combine(friday, dt.time(16, 0), timezone.get_current_timezone())
@@ -40,19 +43,35 @@ def seed_bookings(*, rng: random.Random) -> None:
         for day in range(-20, 15):
             if rng.random() > 0.35:
                 continue
-            requester = (
-                insider if (instrument.institution.code == "SEU" and rng.random() < 0.5) else rng.choice(outsiders)
-            )
+            if instrument.institution.code == "SEU" and rng.random() < 0.5:
+                requester, (purpose, samples) = insider, research_purpose(rng)
+            else:
+                firm = rng.choice(firms_for(instrument.category.code))
+                requester, (purpose, samples) = firms[firm], startup_purpose(firm, instrument.category.code, rng)
             hour = rng.choice([9, 10, 13, 14])
             start = dt.datetime.combine(_local_day(now, day), dt.time(hour), timezone.get_current_timezone())
-            _book(instrument, requester, manager, start, rng, now)
+            _book(instrument, requester, manager, start, rng, now, purpose=purpose, samples=samples)
+
+
+def _next_holidays(now: dt.datetime) -> list[tuple[dt.datetime, dt.datetime, str]]:
+    """Each holiday's next occurrence (or the one under way)."""
+    tz = timezone.get_current_timezone()
+    today = timezone.localtime(now).date()
+    found = []
+    for (month, day), days, name in HOLIDAYS:
+        first = dt.date(today.year, month, day)
+        if first + dt.timedelta(days=days) <= today:
+            first = first.replace(year=today.year + 1)
+        start = dt.datetime.combine(first, dt.time(), tz)
+        found.append((start, start + dt.timedelta(days=days), name))
+    return found
 
 
 def _local_day(now: dt.datetime, offset: int) -> dt.date:
     return timezone.localtime(now).date() + dt.timedelta(days=offset)
 
 
-def _book(instrument, requester, manager, start, rng, now) -> None:
+def _book(instrument, requester, manager, start, rng, now, *, purpose: str, samples: str) -> None:
     end = start + dt.timedelta(hours=rng.choice([1, 2, 3]))
     # Past bookings are made as if at the time, through the same service as today's;
     # future ones were asked for in the last hours, so that their requests still wait.
@@ -62,8 +81,8 @@ def _book(instrument, requester, manager, start, rng, now) -> None:
         asked = now - dt.timedelta(hours=rng.randint(1, 20))
     try:
         reservation = services.reservation_create(
-            instrument=instrument, requester=requester, start=start, end=end, purpose=rng.choice(PURPOSES),
-            sample_description=f"{rng.randint(1, 12)} 个样品", now=asked,
+            instrument=instrument, requester=requester, start=start, end=end, purpose=purpose,
+            sample_description=samples, now=asked,
             service_way=rng.choice(list(Reservation.ServiceWay.values)),
         )  # fmt: skip
     except (services.BookingInvalid, services.BookingConflict):

@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.models import Organization, Region, User
 from accounts.validators import credit_code_check_character
 from config.demo import data
-from config.demo.photos import instrument_photo
+from config.demo.photos import illustration_caption, instrument_illustration
 from instruments import services
 from instruments.models import Category, Lab
 
@@ -124,6 +124,10 @@ def _instruments(lab: Lab, rng: random.Random) -> None:
             phone=f"025-8{rng.randint(1000000, 9999999)}",
             email=f"{lab.code}@{institution.code.lower()}.edu.cn",
         )
-        for shot in range(rng.randint(1, 2)):
-            photo = ContentFile(instrument_photo(f"{maker} {model}", seed=instrument.pk * 10 + shot), name="photo.jpg")
-            services.instrument_photo_add(instrument=instrument, upload=photo, by=None)
+        # The maker's name is printed on the drawing only where it is in Latin letters.
+        plate = f"{maker} {model}" if maker.isascii() else model
+        picture = instrument_illustration(category=category, model=plate, seed=instrument.pk)
+        services.instrument_photo_add(
+            instrument=instrument, upload=ContentFile(picture, name="illustration.jpg"), by=None,
+            caption=illustration_caption(name_zh, name_en),
+        )  # fmt: skip

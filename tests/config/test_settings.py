@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from config import env
-from tests.helpers import manage
+from tests.helpers import TEST_SETTINGS, manage
 
 PRODUCTION = {
     "DEBUG": "0",
@@ -65,6 +65,21 @@ def test_production_refuses_the_development_secret_key():
     assert "SECRET_KEY must be set" in result.stderr
 
 
+def test_debug_is_off_unless_asked_for():
+    result = manage("check")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+    shown = manage("shell", "-c", "from django.conf import settings; print(settings.DEBUG)", **TEST_SETTINGS)
+    assert shown.stdout.split()[-1:] == ["False"], shown.stderr
+
+
+def test_tests_run_with_debug_off_on_plain_http():
+    from django.conf import settings
+
+    assert not settings.DEBUG
+    assert not settings.SECURE_SSL_REDIRECT and not settings.SESSION_COOKIE_SECURE
+
+
 def test_deploy_check_passes_with_the_production_variables():
     result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
     assert result.returncode == 0, result.stderr + result.stdout
@@ -84,6 +99,6 @@ def test_sqlite_runs_in_wal_mode_with_immediate_transactions(tmp_path):
         "shell", "-c",
         "from django.db import connection; c = connection.cursor(); c.execute('PRAGMA journal_mode');"
         "print(c.fetchone()[0], connection.settings_dict['OPTIONS']['transaction_mode'])",
-        DATA_DIR=str(tmp_path),
+        DATA_DIR=str(tmp_path), **TEST_SETTINGS,
     )  # fmt: skip
     assert result.stdout.split()[-2:] == ["wal", "IMMEDIATE"], result.stderr

@@ -7,7 +7,7 @@ from django.urls import reverse
 from telemetry import services
 from telemetry.broker_auth import render
 from telemetry.credentials import broker_hash_matches
-from telemetry.models import Binding, Gateway
+from telemetry.models import Binding, Counter, Gateway
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -125,6 +125,15 @@ def test_ingest_figures_are_for_platform_admins(client):
     assert client.get(reverse("telemetry:ingest")).status_code == 403
     client.force_login(f.platform_admin())
     assert client.get(reverse("telemetry:ingest")).status_code == 200
+
+
+def test_ingest_figures_show_the_counts_beside_the_pages_messages(client):
+    Counter.objects.create(name="messages", value=41)
+    Counter.objects.create(name="stored", value=2009)
+    client.force_login(f.platform_admin())
+    page = client.get(reverse("telemetry:ingest"), HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    assert "<dd>41</dd>" in page.content.decode() and "<dd>2,009</dd>" in page.content.decode()
 
 
 def test_instrument_page_shows_its_live_status_to_anyone(client, lab):

@@ -16,7 +16,7 @@ from gateway.agent import Agent, Watched
 from gateway.outbox import Outbox
 from gateway.probes import Probe, Reading
 from telemetry.models import Counter, DeadLetter, Event, InstrumentStatus, UsageSession
-from tests.helpers import ROOT, SCRUBBED, database_url
+from tests.helpers import ROOT, SCRUBBED, TEST_SETTINGS, database_url
 from tests.mqtt import INGEST_PASSWORD, INGEST_USER, Client
 from tests.telemetry.conftest import recent, wait_until
 
@@ -200,6 +200,7 @@ def test_kill_9_mid_batch_then_restart_stores_every_event_exactly_once(site, bro
     def worker():
         env = {k: v for k, v in os.environ.items() if k not in SCRUBBED}
         env.update(
+            TEST_SETTINGS,
             DATABASE_URL=database_url(connection.settings_dict),
             LOG_LEVEL="WARNING",
             MQTT_URL=f"mqtt://{INGEST_USER}:{INGEST_PASSWORD}@127.0.0.1:{broker.port}",

@@ -1,0 +1,42 @@
+"""With DEBUG off, errors show the project's own pages, in the reader's language."""
+
+import pytest
+from django.urls import include, path
+
+import config.urls
+
+
+def fail(request):
+    raise RuntimeError("a bug")
+
+
+urlpatterns = [path("fail/", fail), path("", include(config.urls))]
+
+TEXTS = {
+    404: {"en": "There is nothing at this address.", "zh-hans": "该地址没有任何内容。"},
+    500: {"en": "Something went wrong", "zh-hans": "出错了"},
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_a_missing_page_shows_the_projects_not_found_page(client, language):
+    response = client.get("/no/such/page/", HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert f'<html lang="{language}">' in page
+    assert TEXTS[404][language] in page
+    assert "Traceback" not in page and "URLconf" not in page
+
+
+@pytest.mark.urls(__name__)
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_an_error_shows_the_projects_error_page_without_touching_the_database(client, language):
+    # No django_db mark: a page that reached for the database would fail here.
+    client.raise_request_exception = False
+    response = client.get("/fail/", HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 500
+    page = response.content.decode()
+    assert f'<html lang="{language}">' in page
+    assert TEXTS[500][language] in page
+    assert "a bug" not in page and "Traceback" not in page

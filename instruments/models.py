@@ -8,6 +8,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, Region
+from instruments.search.fields import SearchDocumentField
 
 category_code = RegexValidator(r"^\d{6}$", _("A category code has six digits (2+2+2), e.g. 010500."))
 
@@ -17,11 +18,20 @@ def _pick(zh: str, en: str) -> str:
 
 
 class Category(models.Model):
-    """A class of the national instrument classification (6 digits, 2+2+2)."""
+    """A class of the national instrument classification (6 digits, 2+2+2: class,
+    subclass, item)."""
 
     code = models.CharField(_("code"), max_length=6, primary_key=True, validators=[category_code])
     name_zh = models.CharField(_("Chinese name"), max_length=100)
     name_en = models.CharField(_("English name"), max_length=100)
+    # A well-formed code that is not in the published table, met in an imported sheet: kept
+    # under its nearest known class so that no row is refused for it, and listed for the
+    # catalog managers to name or correct.
+    provisional = models.BooleanField(
+        _("needs review"),
+        default=False,
+        help_text=_("Created by an import for a code missing from the classification; review its name."),
+    )
 
     class Meta:
         ordering = ["code"]
@@ -38,6 +48,11 @@ class Category(models.Model):
     @property
     def is_top(self) -> bool:
         return self.code.endswith("0000")
+
+    @property
+    def level(self) -> int:
+        """1 for a class (010000), 2 for a subclass (010100), 3 for an item (010101)."""
+        return 1 if self.code.endswith("0000") else 2 if self.code.endswith("00") else 3
 
     @property
     def prefix(self) -> str:
@@ -198,5 +213,41 @@ class RecordChange(models.Model):
     end = models.DateTimeField()
     noted_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        verbose_name = _("record change")
+        verbose_name_plural = _("record changes")
+
     def __str__(self) -> str:
         return f"{self.start:%Y-%m-%d}–{self.end:%Y-%m-%d}"
+
+
+class SearchEntry(models.Model):
+    """An instrument's record as the catalog search reads it: words (instruments/search/
+    text.py) and concept tags, in three columns ranked apart. Written by the services on
+    every create and edit; the full-text index follows it inside the database."""
+
+    instrument = models.OneToOneField(Instrument, models.CASCADE, primary_key=True, related_name="search_entry")
+    names = models.TextField(blank=True)
+    details = models.TextField(blank=True)
+    body = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return self.names
+
+
+class SearchIndex(models.Model):
+    """The full-text index over search entries, made by migration 0005 for each database
+    (an FTS5 table on SQLite, a view over a GIN-indexed tsvector on PostgreSQL); queried only."""
+
+    instrument = models.OneToOneField(
+        Instrument, models.DO_NOTHING, primary_key=True, db_column="rowid", db_constraint=False,
+        related_name="search_index",
+    )  # fmt: skip
+    document = SearchDocumentField(db_column="instruments_search")
+
+    class Meta:
+        managed = False
+        db_table = "instruments_search"
+
+    def __str__(self) -> str:
+        return str(self.instrument_id)

@@ -16,6 +16,7 @@ from accounts.models import Organization, User
 from instruments.images import photo_clean
 from instruments.models import Instrument, InstrumentPhoto, Lab, RecordChange
 from instruments.permissions import can_admin_labs, can_edit_instrument, can_manage_lab
+from instruments.search.index import search_entry_save
 
 RECORD_LOCK = 7_243_001  # an advisory lock key of this project's own
 EDIT_DENIED = _("You may only change instruments of labs you manage.")
@@ -65,9 +66,11 @@ def _save(instrument: Instrument) -> Instrument:
     _check_asset_number_free(instrument)
     try:
         # A savepoint, so that losing a race on the unique key leaves the caller's
-        # transaction usable and the friendly message can be given.
+        # transaction usable and the friendly message can be given. The search entry is
+        # written in it too: the catalog never finds a record by words it no longer has.
         with transaction.atomic():
             instrument.save()
+            search_entry_save(instrument)
     except IntegrityError:
         _check_asset_number_free(instrument)
         raise
@@ -111,6 +114,13 @@ def instrument_update(*, instrument: Instrument, by: User | None, lab: Lab | Non
     for name, value in fields.items():
         setattr(instrument, name, value)
     return _save(instrument)
+
+
+def instrument_delete(*, instrument: Instrument, by: User | None) -> None:
+    """Delete an instrument (its search entry goes with it). Instruments with bookings or
+    recorded usage are protected by the database and raise ProtectedError."""
+    _require_lab(by, instrument.lab)
+    instrument.delete()
 
 
 def instrument_changed_fields(instrument: Instrument, fields: dict[str, Any]) -> list[str]:

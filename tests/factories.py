@@ -9,6 +9,7 @@ import factory
 from accounts.models import Organization, Region, User
 from booking.models import Reservation
 from instruments.models import Category, Instrument, Lab
+from instruments.search.index import search_entry_save
 from telemetry.models import Binding, Event, Gateway, ReportingGap, UsageSession
 
 PASSWORD = "correct horse battery staple"
@@ -69,6 +70,13 @@ class InstrumentFactory(factory.django.DjangoModelFactory):
     category = factory.LazyFunction(lambda: Category.objects.get(code="010100"))
     original_value = Decimal("1250000.00")
     region = factory.LazyAttribute(lambda i: i.lab.institution.region)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # Like instrument_create: the catalog search finds what the factory made.
+        instrument = super()._create(model_class, *args, **kwargs)
+        search_entry_save(instrument)
+        return instrument
 
 
 def lab_manager(lab: Lab | None = None, **kwargs) -> User:

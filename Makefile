@@ -8,14 +8,13 @@ INSTALLED := $(VENV)/.installed
 .PHONY: demo test test-sqlite test-postgres lint venv bench messages clean
 
 ## demo: install, migrate, seed the demo network and run the whole system on http://127.0.0.1:8000
+## (DEBUG off, as in production; logs in var/demo.log; Ctrl-C stops it)
 demo: $(INSTALLED)
 	scripts/system-packages.sh run
-	$(BIN)/python manage.py migrate --noinput -v0
-	$(BIN)/python manage.py collectstatic --noinput -v0
-	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py run_demo
 
-## test: lint, then the whole suite on SQLite and on a private PostgreSQL server
+## test: lint, then the whole suite on SQLite and on a private PostgreSQL server,
+## each on two workers (pytest-xdist; the tests of one module stay on one worker)
 test: $(INSTALLED)
 	scripts/system-packages.sh test
 	$(MAKE) --no-print-directory lint
@@ -23,16 +22,19 @@ test: $(INSTALLED)
 	$(MAKE) --no-print-directory test-postgres
 
 test-sqlite: $(INSTALLED)
-	$(BIN)/python -m pytest --db=sqlite
+	$(BIN)/python -m pytest --db=sqlite -n 2 --dist loadfile
 
 test-postgres: $(INSTALLED)
-	$(BIN)/python -m pytest --db=postgres
+	$(BIN)/python -m pytest --db=postgres -n 2 --dist loadfile
+
+# The checks read the settings, which need a key with DEBUG off; this one signs nothing.
+CHECK_ENV := SECRET_KEY=checks-only-not-a-secret-0000000000000000000000000000000000
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python manage.py check
-	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(CHECK_ENV) $(BIN)/python manage.py check
+	$(CHECK_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 
 venv: $(INSTALLED)
 
@@ -47,13 +49,15 @@ $(INSTALLED): requirements.txt requirements-dev.txt constraints.txt
 bench: $(INSTALLED)
 	scripts/system-packages.sh test
 	$(BIN)/python -m bench.booking_bench
+	$(BIN)/python -m bench.availability_bench
 	$(BIN)/python -m bench.telemetry_bench
 	$(BIN)/python -m bench.billing_bench
+	$(BIN)/python -m bench.search_bench
 
 ## messages: refresh the translation catalogs after changing user-facing strings
 messages: $(INSTALLED)
-	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore '.venv/*' --ignore 'tests/*' --ignore 'staticfiles/*'
-	$(BIN)/python manage.py compilemessages -l zh_Hans --ignore '.venv/*'
+	$(CHECK_ENV) $(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore '.venv/*' --ignore 'tests/*' --ignore 'staticfiles/*'
+	$(CHECK_ENV) $(BIN)/python manage.py compilemessages -l zh_Hans --ignore '.venv/*'
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

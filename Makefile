@@ -14,7 +14,7 @@ demo: $(INSTALLED)
 	$(BIN)/python manage.py run_demo
 
 ## test: lint, then the whole suite on SQLite and on a private PostgreSQL server,
-## each on two workers (pytest-xdist; the tests of one module stay on one worker)
+## each on two workers (pytest-xdist; the demo-seeding tests stay together on one)
 test: $(INSTALLED)
 	scripts/system-packages.sh test
 	$(MAKE) --no-print-directory lint
@@ -22,10 +22,10 @@ test: $(INSTALLED)
 	$(MAKE) --no-print-directory test-postgres
 
 test-sqlite: $(INSTALLED)
-	$(BIN)/python -m pytest --db=sqlite -n 2 --dist loadfile
+	$(BIN)/python -m pytest --db=sqlite -n 2 --dist loadgroup
 
 test-postgres: $(INSTALLED)
-	$(BIN)/python -m pytest --db=postgres -n 2 --dist loadfile
+	$(BIN)/python -m pytest --db=postgres -n 2 --dist loadgroup
 
 # The checks read the settings, which need a key with DEBUG off; this one signs nothing.
 CHECK_ENV := SECRET_KEY=checks-only-not-a-secret-0000000000000000000000000000000000

@@ -8,7 +8,8 @@ from django.test import override_settings
 from accounts.models import Organization, User
 from instruments.models import Instrument, InstrumentPhoto, Lab
 
-pytestmark = pytest.mark.django_db
+# One worker seeds the demo once for all of them (make test runs two workers).
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("seeded-demo")]
 
 
 @pytest.fixture(scope="module")

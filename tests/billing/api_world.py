@@ -22,7 +22,7 @@ from instruments.models import Instrument
 from telemetry import services as telemetry
 from telemetry.ingest import Directory, Message, store
 from tests import factories as f
-from tests.booking.helpers import book
+from tests.booking.helpers import book, story_hour
 
 ROLES = (
     "anonymous", "stranger", "member", "customer_admin", "provider_admin", "manager", "other_manager",
@@ -97,7 +97,7 @@ def world() -> World:
         by=users["manager"], instrument=instrument, valid_from=dt.date(2020, 1, 1), price_internal=D("100"),
         price_academic=D("200"), price_enterprise=D("300"),
     )  # fmt: skip
-    now = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)  # on the slot grid
+    now = story_hour(9)  # the charged story reaches back 9 hours, within one local day
     return World(provider=provider, customer=customer, instrument=instrument, card=card, users=users, now=now)
 
 

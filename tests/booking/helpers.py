@@ -20,3 +20,14 @@ def book(instrument, requester=None, start=None, end=None, **kwargs):
         instrument=instrument, requester=requester, start=start, end=end, purpose=kwargs.pop("purpose", "XRD 物相分析"),
         **kwargs,
     )  # fmt: skip
+
+
+def story_hour(hours_before: int) -> dt.datetime:
+    """The current hour, on the slot grid, for a story of bookings reaching back
+    `hours_before` hours from it — or, where that story would run over local midnight
+    (test instruments open 00:00–23:59 each day), 23:00 local of the day before."""
+    now = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
+    local = timezone.localtime(now)
+    if local.hour >= hours_before:
+        return now
+    return (local - dt.timedelta(hours=local.hour + 1)).astimezone(dt.UTC)

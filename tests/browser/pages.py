@@ -8,7 +8,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 def click_and_load(browser, selector: tuple[str, str]) -> None:
     """Click something that loads a new page, and wait until the new page is complete."""
     browser.execute_script("window.__leaving = true")  # gone once another document loads
-    browser.find_element(*selector).click()
+    # A live page may redraw the element between finding and clicking it: then find it again.
+    wait_for(browser, lambda b: b.find_element(*selector).click() or True)
     WebDriverWait(browser, 10, ignored_exceptions=(WebDriverException,)).until(
         lambda b: b.execute_script("return document.readyState === 'complete' && !window.__leaving")
     )

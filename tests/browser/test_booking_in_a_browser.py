@@ -43,9 +43,11 @@ def test_book_a_free_slot_and_see_it_approved(browser, manager_browser):
         browser.get(f"{base}/instruments/{instrument.code}/calendar/")
         click_and_load(browser, (By.CSS_SELECTOR, "a.next-week"))
         # A click on free time offers the time clicked: here the third half hour of a free block.
-        slot = browser.find_elements(By.CSS_SELECTOR, "#week .blk.free a.slot")[2]
-        clicked = slot.get_attribute("textContent").strip()
-        click_and_load(browser, (By.CSS_SELECTOR, f"#week .blk.free a.slot[href='{slot.get_dom_attribute('href')}']"))
+        href, clicked = browser.execute_script(  # in one script: a live update may redraw the week
+            "const a = document.querySelectorAll('#week .blk.free a.slot')[2];"
+            "return [a.getAttribute('href'), a.textContent.trim()]"
+        )
+        click_and_load(browser, (By.CSS_SELECTOR, f"#week .blk.free a.slot[href='{href}']"))
         assert browser.find_element(By.ID, "id_start_time").get_attribute("value") == clicked
         browser.find_element(By.ID, "id_purpose").send_keys("薄膜物相分析")
         click_and_load(browser, (By.CSS_SELECTOR, "main form button[type=submit]"))

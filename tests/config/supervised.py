@@ -8,11 +8,11 @@ from pathlib import Path
 from config.supervisor import Stopped, Supervisor, open_log, stop_signals, terminal_foreground
 
 SLEEPER = (
-    "import signal, sys, time\n"
+    "import signal, sys\n"
     "name = sys.argv[1]\n"
     "signal.signal(signal.SIGTERM, lambda *_: (print(name, 'stops', flush=True), sys.exit(0)))\n"
     "print(name, 'runs', flush=True)\n"
-    "time.sleep(600)\n"
+    "signal.pause()  # a service that runs until it is told to stop\n"
 )
 
 

@@ -138,7 +138,9 @@ class OpeningWindowForm(forms.Form):
         label=_("Days"), choices=WEEKDAYS, coerce=int, widget=forms.CheckboxSelectMultiple
     )
     opens = forms.TimeField(label=_("Opens"), widget=TimeInput())
-    closes = forms.TimeField(label=_("Closes"), widget=TimeInput())
+    closes = forms.TimeField(
+        label=_("Closes"), widget=TimeInput(), help_text=_("00:00 means until midnight; consecutive days then join.")
+    )
 
 
 class ClosureForm(forms.Form):

@@ -15,7 +15,7 @@ from instruments.models import Instrument
 from instruments.permissions import can_edit_instrument
 
 POLICY_DENIED = _("Only the instrument's lab managers change its booking rules.")
-CLOSES_BEFORE_OPENING = _("Closing time must be after opening time.")
+CLOSES_BEFORE_OPENING = _("Closing time must be after opening time (00:00 means open until midnight).")
 NO_WEEKDAYS = _("Choose at least one weekday.")
 CLOSURE_ENDS_FIRST = _("A closure must end after it starts.")
 POLICY_FIELDS = (
@@ -77,7 +77,7 @@ def opening_window_add(
     errors = {}
     if not weekdays:
         errors["weekdays"] = NO_WEEKDAYS
-    if closes <= opens:
+    if closes <= opens and closes != schedules.MIDNIGHT:
         errors["closes"] = CLOSES_BEFORE_OPENING
     if errors:
         raise ValidationError(errors)

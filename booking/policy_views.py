@@ -85,7 +85,8 @@ def _context(instrument, current, **forms) -> dict:
     events = schedules.events_by_calendar([current.opening_hours_id, current.closures_id])
     windows = [
         {"event": e, "days": [schedules.WEEKDAYS[d][1] for d in schedules.opening_window_days(e)],
-         "opens": timezone.localtime(e.start).time(), "closes": timezone.localtime(e.end).time()}
+         "opens": timezone.localtime(e.start).time(),
+         "closes": schedules.closing_label(timezone.localtime(e.end).time())}
         for e in events.get(current.opening_hours_id, [])
     ]  # fmt: skip
     context = {

@@ -23,6 +23,7 @@ CLOSURE_REPEATS = [
     ("WEEKLY", _("Every week")),
     ("MONTHLY", _("Every month")),
 ]
+MIDNIGHT = dt.time(0)
 # Opening-hours events start on this Monday; their rule makes them repeat for ever.
 ANCHOR_MONDAY = dt.date(2024, 1, 1)
 
@@ -47,18 +48,26 @@ def _rule(frequency: str, params: str = "") -> Rule:
 
 
 def opening_window_add(calendar: Calendar, *, weekdays: Iterable[int], opens: dt.time, closes: dt.time) -> Event:
+    """Opening hours on `weekdays`; `closes` at 00:00 means open until midnight, so that
+    windows of consecutive days join and a booking may run over midnight."""
     days = sorted(set(weekdays))
     tz = timezone.get_current_timezone()
     first = ANCHOR_MONDAY + dt.timedelta(days=days[0])
+    last = first + dt.timedelta(days=1) if closes == MIDNIGHT else first
     return Event.objects.create(
         calendar=calendar,
-        title=f"{opens:%H:%M}-{closes:%H:%M}",
+        title=f"{opens:%H:%M}-{closing_label(closes)}",
         start=dt.datetime.combine(first, opens, tz),
-        end=dt.datetime.combine(first, closes, tz),
+        end=dt.datetime.combine(last, closes, tz),
         # DAILY limited to the weekdays: django-scheduler narrows a WEEKLY rule's
         # weekdays to the start's own weekday.
         rule=_rule("DAILY", "byweekday:" + ",".join(str(d) for d in days)),
     )
+
+
+def closing_label(closes: dt.time) -> str:
+    """A closing time as written on the rules page: midnight at the end of a day is 24:00."""
+    return "24:00" if closes == MIDNIGHT else f"{closes:%H:%M}"
 
 
 def opening_window_days(event: Event) -> list[int]:

@@ -90,7 +90,7 @@ def world() -> World:
     customer = f.OrganizationFactory(code=credit_code(), kind=Organization.Kind.ENTERPRISE, region=f.region("320102"))
     lab, other_lab = f.LabFactory(institution=provider), f.LabFactory(institution=provider)
     users = people(provider=provider, customer=customer, lab=lab, other_lab=other_lab)
-    instrument = f.bookable(f.InstrumentFactory(lab=lab), opening=(range(7), dt.time(0), dt.time(23, 59)))
+    instrument = f.bookable(f.InstrumentFactory(lab=lab), opening=(range(7), dt.time(0), dt.time(0)))
     gateway, _ = telemetry.gateway_register(lab=lab, code=f"gw-{instrument.code}", by=None)
     telemetry.instrument_bind(instrument=instrument, gateway=gateway, by=None)
     card = rates.rate_card_create(

@@ -89,7 +89,7 @@ def world() -> World:
     lab, other_lab = f.LabFactory(institution=provider), f.LabFactory(institution=provider)
     users = people(provider=provider, customer=customer, lab=lab, other_lab=other_lab)
     instrument = f.bookable(f.InstrumentFactory(lab=lab, name_en="Field-emission SEM", name_zh="场发射扫描电镜"),
-                            opening=(range(7), dt.time(0), dt.time(23, 59)))  # fmt: skip
+                            opening=(range(7), dt.time(0), dt.time(0)))  # fmt: skip
     gateway, _ = telemetry.gateway_register(lab=lab, code=f"gw-{instrument.code}", by=None)
     telemetry.instrument_bind(instrument=instrument, gateway=gateway, by=None)
     card = rates.rate_card_create(

@@ -69,7 +69,7 @@ def measured(instrument, start: dt.datetime, minutes: int, now: dt.datetime) -> 
 def test_a_start_up_with_a_voucher_pays_only_its_share_of_measured_use():
     nanjing = f.region("320100")
     regulator = f.regulator("320100")
-    instrument = f.bookable(f.InstrumentFactory(code="xrd-1"), opening=(range(7), dt.time(0), dt.time(23, 59)),
+    instrument = f.bookable(f.InstrumentFactory(code="xrd-1"), opening=(range(7), dt.time(0), dt.time(0)),
                             granularity_minutes=30)  # fmt: skip
     provider = instrument.institution
     manager = f.lab_manager(instrument.lab)

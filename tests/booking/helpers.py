@@ -24,8 +24,9 @@ def book(instrument, requester=None, start=None, end=None, **kwargs):
 
 def story_hour(hours_before: int) -> dt.datetime:
     """The current hour, on the slot grid, for a story of bookings reaching back
-    `hours_before` hours from it — or, where that story would run over local midnight
-    (test instruments open 00:00–23:59 each day), 23:00 local of the day before."""
+    `hours_before` hours from it — or, where that story would run over local midnight,
+    23:00 local of the day before: stories told within one local day, so that a filter
+    by day finds all of them."""
     now = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
     local = timezone.localtime(now)
     if local.hour >= hours_before:

@@ -3,10 +3,11 @@
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from booking import policy as rules
-from booking.policies import closure_add
+from booking.policies import CLOSES_BEFORE_OPENING, closure_add, opening_window_add
 from booking.services import BookingInvalid
 from tests import factories as f
 from tests.booking.helpers import at, book
@@ -80,6 +81,26 @@ def test_weekday_opening_hours_close_at_the_weekend():
     assert found == {"start": [str(rules.OUTSIDE_OPENING_HOURS)]}
     monday = days + 2
     assert book(instrument, start=at(monday, 10), end=at(monday, 11)).pk
+
+
+def test_opening_hours_that_close_at_midnight_join_the_next_day():
+    instrument = f.bookable(opening=(range(7), dt.time(0), dt.time(0)))  # 00:00 closing means 24:00
+    assert book(instrument, start=at(2, 22), end=at(3, 2)).pk  # over midnight
+    evening = f.bookable(opening=(range(7), dt.time(18), dt.time(0)))
+    assert book(evening, start=at(2, 22), end=at(3, 0)).pk  # up to midnight
+    found = problems(evening, start=at(2, 23), end=at(3, 1))
+    assert found == {"start": [str(rules.OUTSIDE_OPENING_HOURS)]}
+
+
+def test_closing_before_opening_is_refused_but_midnight_is_the_end_of_the_day():
+    instrument = f.bookable(opening=(range(5), dt.time(9), dt.time(17)))
+    manager = f.lab_manager(instrument.lab)
+    with pytest.raises(ValidationError) as refused:
+        opening_window_add(policy=instrument.policy, by=manager, weekdays=[5], opens=dt.time(9), closes=dt.time(8))
+    assert refused.value.message_dict == {"closes": [str(CLOSES_BEFORE_OPENING)]}
+    event = opening_window_add(policy=instrument.policy, by=manager, weekdays=[5], opens=dt.time(20), closes=dt.time(0))
+    assert event.title == "20:00-24:00"
+    assert event.end - event.start == dt.timedelta(hours=4)
 
 
 def test_one_off_closure_is_refused():

@@ -21,7 +21,7 @@ END = START + dt.timedelta(hours=2)
 
 @pytest.fixture
 def instrument():
-    instrument = f.bookable(f.InstrumentFactory(code="inst-r"), opening=(range(7), dt.time(0), dt.time(23, 59)))
+    instrument = f.bookable(f.InstrumentFactory(code="inst-r"), opening=(range(7), dt.time(0), dt.time(0)))
     gateway, _ = telemetry.gateway_register(lab=instrument.lab, code="gw-r", by=None)
     telemetry.instrument_bind(instrument=instrument, gateway=gateway, by=None)
     return instrument

@@ -48,7 +48,7 @@ def with_password(user):
 
 
 def test_a_start_up_sees_the_voucher_share_and_the_lab_sees_the_claim(browser, desk_browser):
-    instrument = f.bookable(f.InstrumentFactory(name_zh="X射线衍射仪"), opening=(range(7), dt.time(0), dt.time(23, 59)))
+    instrument = f.bookable(f.InstrumentFactory(name_zh="X射线衍射仪"), opening=(range(7), dt.time(0), dt.time(0)))
     rate_card(instrument, valid_from=timezone.localdate() - dt.timedelta(days=1))
     gateway, _secret = telemetry.gateway_register(lab=instrument.lab, code="gw-b", by=None)
     telemetry.instrument_bind(instrument=instrument, gateway=gateway, by=None)

@@ -17,6 +17,7 @@ from booking.free_search import instruments_free
 from booking.models import Reservation
 from booking.serializers import (
     AvailabilitySerializer,
+    NoteSerializer,
     ReasonSerializer,
     ReservationCreateSerializer,
     ReservationSerializer,
@@ -137,10 +138,14 @@ class ReservationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         reservation = services.reservation_create(requester=request.user, **serializer.validated_data)
         return Response(self._out(reservation), status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses=ReservationSerializer)
+    @extend_schema(request=NoteSerializer, responses=ReservationSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        reservation = services.reservation_approve(reservation=self.get_object(), by=request.user)
+        note = NoteSerializer(data=request.data)
+        note.is_valid(raise_exception=True)
+        reservation = services.reservation_approve(
+            reservation=self.get_object(), by=request.user, note=note.validated_data["note"]
+        )
         return Response(self._out(reservation))
 
     @extend_schema(request=ReasonSerializer, responses=ReservationSerializer)

@@ -114,6 +114,12 @@ class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
+class NoteSerializer(serializers.Serializer):
+    """An approval's optional note, sent to the requester with the decision."""
+
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
 class SampleOrderSerializer(serializers.ModelSerializer):
     instrument = InstrumentBriefSerializer(read_only=True)
     requester = serializers.CharField(source="requester.username", read_only=True)

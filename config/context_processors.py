@@ -12,6 +12,8 @@ from openness.scopes import scope_for
 
 def navigation(request: HttpRequest) -> dict:
     """What the menu offers this user; computed only if a template asks."""
+    if not hasattr(request, "user"):  # refused before authentication (a bad Host header): no menu
+        return {}
     user = request.user
     return {
         "nav_manages_labs": SimpleLazyObject(lambda: managed_labs(user).exists()),

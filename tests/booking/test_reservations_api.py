@@ -199,6 +199,19 @@ def test_reject_needs_a_reason(api, instrument, startup):
     assert response.status_code == 400 and "reason" in response.json()
 
 
+def test_approving_takes_an_optional_note_for_the_requester(api, instrument, startup):
+    reservation = book(instrument, requester=startup)
+    api.force_authenticate(f.lab_manager(instrument.lab))
+    note = "请提前十分钟到，带好样品"
+    response = api.post(f"/api/v1/reservations/{reservation.pk}/approve/", {"note": note}, format="json")
+    assert response.status_code == 200 and response.json()["status"] == "approved"
+    assert reservation.history.get(to_status="approved").reason == note
+    too_long = book(instrument, requester=startup, start=at(3, 10))
+    response = api.post(f"/api/v1/reservations/{too_long.pk}/approve/", {"note": "x" * 2001}, format="json")
+    assert response.status_code == 400 and "note" in response.json()
+    assert Reservation.objects.get(pk=too_long.pk).status == "pending"
+
+
 def test_deciding_twice_is_409(api, instrument, startup):
     reservation = book(instrument, requester=startup)
     api.force_authenticate(f.lab_manager(instrument.lab))

@@ -40,3 +40,28 @@ def test_an_error_shows_the_projects_error_page_without_touching_the_database(cl
     assert f'<html lang="{language}">' in page
     assert TEXTS[500][language] in page
     assert "a bug" not in page and "Traceback" not in page
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_a_bad_request_shows_the_projects_page(client, language):
+    client.raise_request_exception = False
+    response = client.get("/", HTTP_HOST="not-this-site.example", HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert f'<html lang="{language}">' in page
+    assert {"en": "Bad request", "zh-hans": "请求无效"}[language] in page
+    assert "ALLOWED_HOSTS" not in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_a_form_sent_without_its_token_says_how_to_send_it_again(language):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/accounts/login/", {"username": "a", "password": "b"}, HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert f'<html lang="{language}">' in page
+    assert {"en": "reload the page and send the form again", "zh-hans": "刷新页面后重新提交"}[language] in page
+    assert "CSRF_FAILURE_VIEW" not in page

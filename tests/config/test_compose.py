@@ -55,3 +55,17 @@ def test_example_environment_passes_the_deploy_check():
     assert {"SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "MQTT_URL", "DEBUG"} <= set(environ)
     result = manage("check", "--deploy", "--fail-level", "WARNING", **environ)
     assert result.returncode == 0, result.stderr + result.stdout
+
+
+def test_a_tls_proxy_shares_requests_and_websockets_between_the_web_processes():
+    services = compose()["services"]
+    webs = [name for name, service in services.items() if service.get("command") == processes.web(host="0.0.0.0")]
+    assert len(webs) >= 2
+    assert all("ports" not in services[name] for name in webs)  # reached through the proxy only
+    proxy = services["proxy"]
+    assert proxy["image"].startswith("caddy:") and {"80:80", "443:443"} <= set(proxy["ports"])
+    assert "./config/Caddyfile:/etc/caddy/Caddyfile:ro" in proxy["volumes"]
+    caddyfile = (ROOT / "config" / "Caddyfile").read_text()
+    upstreams = next(line for line in caddyfile.splitlines() if "reverse_proxy" in line).split()[1:-1]
+    assert sorted(upstreams) == sorted(f"{name}:8000" for name in webs)
+    assert "health_uri /healthz" in caddyfile

@@ -60,6 +60,8 @@ class TestAddingUpDays(TestCase):
         for start, length in sessions:
             f.UsageSessionFactory(instrument=instrument, start=at(start), end=at(start + length))
         for start, length in gaps:
+            if any(start < s + n and s < start + length for s, n in sessions):
+                continue  # as ingest derives them, the instrument never runs during a silence
             f.ReportingGapFactory(instrument=instrument, start=at(start), end=at(start + length))
         colleague = f.UserFactory(organization=instrument.institution)
         for (start, length), own in zip(bookings, inside, strict=False):

@@ -17,6 +17,9 @@ from django.utils import timezone
 from telemetry.models import InstrumentStatus, ReportingGap, UsageSession
 from telemetry.usage import Point, Span, Track, derive
 
+# Advisory lock keys FIRST_STATUS_LOCKS + instrument id: the first status row of an instrument.
+FIRST_STATUS_LOCKS = 7_302 << 40
+
 
 class NewEvent(NamedTuple):
     instrument_id: int
@@ -39,6 +42,7 @@ def apply(events: list[NewEvent], timeouts: dict[int, dt.timedelta], now: dt.dat
     # the same instrument take turns instead of deriving its sessions at the same time.
     ids = sorted(by_instrument)
     statuses = {s.pk: s for s in InstrumentStatus.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+    _wait_for_new_statuses(statuses, ids)
     open_sessions = {
         s.pk: s
         for s in UsageSession.objects.filter(pk__in=[s.open_session_id for s in statuses.values() if s.open_session_id])
@@ -62,6 +66,22 @@ def apply(events: list[NewEvent], timeouts: dict[int, dt.timedelta], now: dt.dat
     ReportingGap.objects.bulk_create(gaps)
     _save_statuses(statuses, tracks, now)
     return set(ids)
+
+
+def _wait_for_new_statuses(statuses: dict[int, InstrumentStatus], ids: list[int]) -> None:
+    """Instruments heard for the first time have no status row to lock: on PostgreSQL two
+    workers take turns on a lock per such instrument, and the second reads the row the first
+    made. (SQLite runs one writing transaction at a time.)"""
+    missing = [pk for pk in ids if pk not in statuses]
+    if not missing or connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s + pk) FROM unnest(%s::bigint[]) AS pk ORDER BY pk",
+            [FIRST_STATUS_LOCKS, missing],
+        )
+    made = InstrumentStatus.objects.select_for_update().filter(pk__in=missing).order_by("pk")
+    statuses.update({status.pk: status for status in made})
 
 
 def _track(status: InstrumentStatus | None, open_sessions: dict[int, UsageSession]) -> Track:

@@ -35,6 +35,7 @@ lint: $(INSTALLED)
 	$(BIN)/ruff format --check .
 	$(CHECK_ENV) $(BIN)/python manage.py check
 	$(CHECK_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
+	$(CHECK_ENV) $(BIN)/mypy --strict
 
 venv: $(INSTALLED)
 
@@ -60,4 +61,4 @@ messages: $(INSTALLED)
 	$(CHECK_ENV) $(BIN)/python manage.py compilemessages -l zh_Hans --ignore '.venv/*'
 
 clean:
-	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache .mypy_cache

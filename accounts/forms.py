@@ -1,8 +1,11 @@
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import password_validators_help_text_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.fields import RegionChoiceField
+from accounts.lockout import LoginLocked, login_authenticate
 from accounts.models import Region
 from accounts.services import MEMBER_ROLES
 
@@ -46,3 +49,28 @@ class InviteForm(forms.Form):
 class MemberForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=[(r.value, r.label) for r in MEMBER_ROLES])
     active = forms.BooleanField(label=_("Active"), required=False)
+
+
+class LockoutMixin:
+    """AuthenticationForm.clean() behind the lockout of accounts/lockout.py."""
+
+    def clean(self):
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if username is not None and password:
+            try:
+                self.user_cache = login_authenticate(request=self.request, username=username, password=password)
+            except LoginLocked as locked:
+                raise forms.ValidationError(locked.message, code="locked") from None
+            if self.user_cache is None:
+                raise self.get_invalid_login_error()
+            self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data
+
+
+class LoginForm(LockoutMixin, AuthenticationForm):
+    pass
+
+
+class AdminLoginForm(LockoutMixin, AdminAuthenticationForm):
+    pass

@@ -166,3 +166,23 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.get_full_name() or self.username
+
+
+class LoginFailure(models.Model):
+    """Failed sign-ins with one user name in the current window, kept in the database so
+    that a lockout holds in every web process and across restarts (accounts/lockout.py).
+    Keyed by the name as typed, whether or not such a user exists."""
+
+    username = models.CharField(_("user name"), max_length=150, unique=True)
+    count = models.PositiveIntegerField(_("failed sign-ins"), default=0)
+    first_at = models.DateTimeField(_("first failure"))
+    last_at = models.DateTimeField(_("last failure"))
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-last_at"]
+        verbose_name = _("failed sign-ins")
+        verbose_name_plural = _("failed sign-ins")
+
+    def __str__(self) -> str:
+        return self.username

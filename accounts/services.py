@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -43,7 +45,7 @@ def startup_signup(
     return user
 
 
-def _as_field(field: str, check, *args) -> None:
+def _as_field(field: str, check: Callable[..., object], *args: object) -> None:
     """Run a validator and file its messages under a form field name."""
     try:
         check(*args)
@@ -117,7 +119,7 @@ def imported_requester_get(*, organization: Organization) -> User:
     organization, not the person, and a reservation needs a user. It cannot log in
     (inactive, no password), so it can never act; one per organization, made once."""
     username = f"{IMPORTED_REQUESTER_NAME}@{organization.code}"
-    user = User.objects.filter(username=username).first()
+    user: User | None = User.objects.filter(username=username).first()
     if user is not None:
         if user.organization_id != organization.pk or user.is_active:
             raise ValidationError({"organization": IMPORTED_REQUESTER_TAKEN % {"username": username}})

@@ -12,8 +12,10 @@ from accounts.invitations import send_invitation
 from accounts.models import User
 from accounts.permissions import is_org_admin_of
 from accounts.services import MEMBERS_DENIED, member_invite, member_update, startup_signup
+from config.throttle import throttle_post
 
 
+@throttle_post("signup")
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("home")

@@ -24,6 +24,7 @@ from billing.models import (
     VoucherGrant,
     VoucherProgramme,
 )
+from config.api import CodeRelatedField
 from instruments.models import Instrument
 
 ONE_DECISION = _("Give either an amount to grant or a reason to refuse, not both.")
@@ -38,11 +39,11 @@ def percent(**kwargs) -> serializers.DecimalField:
 
 
 def organization_code(**kwargs) -> serializers.SlugRelatedField:
-    return serializers.SlugRelatedField(slug_field="code", queryset=Organization.objects.all(), **kwargs)
+    return CodeRelatedField(slug_field="code", queryset=Organization.objects.all(), **kwargs)
 
 
 def region_code(**kwargs) -> serializers.SlugRelatedField:
-    return serializers.SlugRelatedField(slug_field="code", queryset=Region.objects.all(), **kwargs)
+    return CodeRelatedField(slug_field="code", queryset=Region.objects.all(), **kwargs)
 
 
 # Rate cards
@@ -61,7 +62,7 @@ class RateCardSerializer(serializers.ModelSerializer):
 
 
 class RateCardCreateSerializer(serializers.Serializer):
-    instrument = serializers.SlugRelatedField(
+    instrument = CodeRelatedField(
         slug_field="code", queryset=Instrument.objects.select_related("lab__institution"), help_text="instrument code"
     )
     valid_from = serializers.DateField(help_text="the card is in force from this day until a later card's")

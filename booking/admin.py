@@ -26,15 +26,13 @@ for model in (schedule.Calendar, schedule.CalendarRelation, schedule.Event, sche
 
 
 @admin.register(BookingPolicy)
-class BookingPolicyAdmin(admin.ModelAdmin):
+class BookingPolicyAdmin(ReadOnly):
+    """Read only: a policy and the calendars behind it change on the instrument's booking
+    rules page (booking.policies), which checks the lab and keeps them in step."""
+
     list_display = ["instrument", "who_may_book", "approval_required", "min_minutes", "max_minutes"]
     list_filter = ["who_may_book", "approval_required"]
     search_fields = ["instrument__code", "instrument__name_zh"]
-    autocomplete_fields = ["instrument"]
-    filter_horizontal = ["allowed_organizations", "trained_users", "auto_approve_users", "auto_approve_organizations"]
-
-    def has_add_permission(self, request) -> bool:
-        return False  # opened from the instrument's booking-rules page, which creates its calendars
 
 
 class EventInline(admin.TabularInline):
@@ -60,6 +58,9 @@ class ReservationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False  # booked on the booking pages or through the API, where the rules apply
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # cancelled through the action instead: history, charges and credit marks stay whole
 
     def get_readonly_fields(self, request, obj=None):
         # Status changes go through the actions (the booking service); the rest is history.
@@ -88,16 +89,22 @@ class ReservationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnly):
+    """Read only: notices are written by booking.notifications and read by their users."""
+
     list_display = ["user", "kind", "reservation", "created_at", "read_at", "emailed_at", "email_attempts"]
     list_filter = ["kind"]
-    readonly_fields = ["user", "kind", "reservation", "created_at", "read_at", "emailed_at", "email_attempts"]
 
 
 @admin.register(FeedToken)
 class FeedTokenAdmin(admin.ModelAdmin):
+    """Feeds are made on the feed pages; here a leaked one can be deleted."""
+
     list_display = ["user", "instrument", "created_at"]
     readonly_fields = ["user", "instrument", "token", "created_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
 
 
 @admin.register(CreditMark)

@@ -16,12 +16,13 @@ from booking.availability import load_calendar
 from booking.free_search import instruments_free
 from booking.models import Reservation
 from booking.serializers import (
+    ApprovalNoteSerializer,
     AvailabilitySerializer,
-    NoteSerializer,
     ReasonSerializer,
     ReservationCreateSerializer,
     ReservationSerializer,
 )
+from config.throttle import DoorThrottle
 from instruments.filters import InstrumentFilter
 from instruments.models import Instrument
 from instruments.selectors import instrument_catalog
@@ -104,6 +105,7 @@ class ReservationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     serializer_class = ReservationSerializer
     permission_classes = [permissions.IsAuthenticated]
     filterset_fields = ["status", "instrument"]
+    throttle_door = "booking"
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
@@ -131,17 +133,26 @@ class ReservationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def get_serializer_context(self) -> dict:
         return {**super().get_serializer_context(), "requester_records": getattr(self, "requester_records", {})}
 
+    def get_throttles(self) -> list:
+        # Only new bookings are throttled; reading and deciding are not.
+        return [DoorThrottle()] if self.action == "create" else []
+
     @extend_schema(request=ReservationCreateSerializer, responses={201: ReservationSerializer})
     def create(self, request):
         serializer = ReservationCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         reservation = services.reservation_create(requester=request.user, **serializer.validated_data)
-        return Response(self._out(reservation), status=status.HTTP_201_CREATED)
+        # Answered from the objects in hand: the requester sees their own booking, so it is not
+        # read back through the visibility query, and its history is what was just written.
+        reservation.organization = request.user.organization
+        reservation._prefetched_objects_cache = {"history": reservation.history_written}
+        data = ReservationSerializer(reservation, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=NoteSerializer, responses=ReservationSerializer)
+    @extend_schema(request=ApprovalNoteSerializer, responses=ReservationSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        note = NoteSerializer(data=request.data)
+        note = ApprovalNoteSerializer(data=request.data)
         note.is_valid(raise_exception=True)
         reservation = services.reservation_approve(
             reservation=self.get_object(), by=request.user, note=note.validated_data["note"]

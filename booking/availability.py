@@ -139,16 +139,21 @@ def _aligned(spans: list[Span], granularity: int) -> list[Span]:
     return out
 
 
-def load_calendars(instruments: Iterable[Instrument], start: dt.datetime, end: dt.datetime) -> list[InstrumentCalendar]:
+def load_calendars(
+    instruments: Iterable[Instrument], start: dt.datetime, end: dt.datetime, *, with_held: bool = True
+) -> list[InstrumentCalendar]:
+    """`with_held=False` leaves `held` empty, for callers that do not read it (booking checks
+    clashes in its own transaction)."""
     instruments = list(instruments)
-    policies = {
-        p.instrument_id: p
-        for p in BookingPolicy.objects.filter(instrument__in=instruments).select_related("instrument")
-    }
+    policies = {p.instrument_id: p for p in BookingPolicy.objects.filter(instrument__in=instruments)}
+    for instrument in instruments:
+        if instrument.pk in policies:
+            policies[instrument.pk].instrument = instrument  # the instrument in hand, not another copy
     events = event_rows([c for p in policies.values() for c in (p.opening_hours_id, p.closures_id)])
-    held = held_spans(
-        [i.pk for i in instruments], start, end, max([p.buffer_minutes for p in policies.values()], default=0)
-    )
+    held: dict[int, list[Span]] = {}
+    if with_held:
+        longest_buffer = max([p.buffer_minutes for p in policies.values()], default=0)
+        held = held_spans([i.pk for i in instruments], start, end, longest_buffer)
     expander = Expander(start, end)
     calendars = []
     for instrument in instruments:
@@ -176,5 +181,7 @@ def held_spans(
     return held
 
 
-def load_calendar(instrument: Instrument, start: dt.datetime, end: dt.datetime) -> InstrumentCalendar:
-    return load_calendars([instrument], start, end)[0]
+def load_calendar(
+    instrument: Instrument, start: dt.datetime, end: dt.datetime, *, with_held: bool = True
+) -> InstrumentCalendar:
+    return load_calendars([instrument], start, end, with_held=with_held)[0]

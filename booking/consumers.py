@@ -11,6 +11,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils import timezone
 
+from accounts.live import ACCESS_REVOKED, UserSocket, active_user
 from booking import live, selectors, windows
 from booking.availability import load_calendar
 from instruments.models import Instrument
@@ -37,15 +38,17 @@ def _calendar_snapshot(instrument: Instrument, start: dt.datetime, end: dt.datet
     }  # fmt: skip
 
 
-class InstrumentCalendarConsumer(AsyncJsonWebsocketConsumer):
+class InstrumentCalendarConsumer(UserSocket, AsyncJsonWebsocketConsumer):
     """Free and busy time of one instrument (public: no names). A client may send
-    {"type": "watch", "from": …, "to": …} to choose the window; the default is this week."""
+    {"type": "watch", "from": …, "to": …} to choose the window; the default is this week.
+    A logged-in user's calendar closes when the user is deactivated or deleted."""
 
     async def connect(self):
         self.instrument = await _instrument(int(self.scope["url_route"]["kwargs"]["pk"]))
         if self.instrument is None:
             await self.close(code=4404)
             return
+        await self.join_user_group()
         self.start, self.end = windows.window({})
         self.group = live.instrument_group(self.instrument.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
@@ -55,6 +58,7 @@ class InstrumentCalendarConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code):
         if getattr(self, "group", None):
             await self.channel_layer.group_discard(self.group, self.channel_name)
+        await self.leave_user_group()
 
     async def receive_json(self, content, **kwargs):
         if content.get("type") == "watch":
@@ -73,12 +77,19 @@ class InstrumentCalendarConsumer(AsyncJsonWebsocketConsumer):
 
 
 @database_sync_to_async
-def _lab_ids(user) -> list[int]:
-    return list(managed_labs(user).values_list("pk", flat=True))
+def _lab_ids(user_id: int) -> list[int]:
+    user = active_user(user_id)
+    return [] if user is None else list(managed_labs(user).values_list("pk", flat=True))
 
 
 @database_sync_to_async
-def _inbox_snapshot(user) -> dict:
+def _inbox_snapshot(user_id: int) -> dict | None:
+    """The inbox as the user may see it now, or None if they may see none: the user is read
+    again, so a deactivated user or a former manager gets nothing even if the message
+    that should have closed the socket was lost."""
+    user = active_user(user_id)
+    if user is None or not managed_labs(user).exists():
+        return None
     pending = selectors.inbox(user).order_by("start")
     return {
         "type": "inbox",
@@ -100,33 +111,59 @@ def _inbox_snapshot(user) -> dict:
     }  # fmt: skip
 
 
-class InboxConsumer(AsyncJsonWebsocketConsumer):
+class InboxConsumer(UserSocket, AsyncJsonWebsocketConsumer):
     """Requests and sample orders awaiting the connected lab manager, resent whenever one of
-    their labs changes."""
+    their labs changes. Closed (4403) once the user is deactivated, deleted or manages no lab."""
+
+    groups_joined: list[str] = []
 
     async def connect(self):
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.close(code=4401)
             return
-        self.groups_joined = [live.lab_group(pk) for pk in await _lab_ids(user)]
-        if not self.groups_joined:
-            await self.close(code=4403)
+        await self.join_user_group()
+        if not await self.follow_labs():
+            await self.leave_user_group()
+            await self.close(code=ACCESS_REVOKED)
             return
-        for group in self.groups_joined:
-            await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
-        await self.send_json(await _inbox_snapshot(user))
+        await self.send_inbox()
+
+    async def follow_labs(self) -> bool:
+        """Join the groups of the labs the user manages now and leave the others."""
+        wanted = [live.lab_group(pk) for pk in await _lab_ids(self.user_id)]
+        for group in set(self.groups_joined) - set(wanted):
+            await self.channel_layer.group_discard(group, self.channel_name)
+        for group in set(wanted) - set(self.groups_joined):
+            await self.channel_layer.group_add(group, self.channel_name)
+        self.groups_joined = wanted
+        return bool(wanted)
 
     async def disconnect(self, code):
-        for group in getattr(self, "groups_joined", []):
+        for group in self.groups_joined:
             await self.channel_layer.group_discard(group, self.channel_name)
+        self.groups_joined = []
+        await self.leave_user_group()
+
+    async def access_changed(self, event):
+        if await self.follow_labs():
+            await self.send_inbox()
+        else:
+            await self.revoke()
 
     async def receive_json(self, content, **kwargs):
-        await self.send_json(await _inbox_snapshot(self.scope["user"]))
+        await self.send_inbox()
 
     async def reservation_changed(self, event):
-        await self.send_json(await _inbox_snapshot(self.scope["user"]))
+        await self.send_inbox()
 
     async def sample_order_changed(self, event):
-        await self.send_json(await _inbox_snapshot(self.scope["user"]))
+        await self.send_inbox()
+
+    async def send_inbox(self):
+        snapshot = await _inbox_snapshot(self.user_id)
+        if snapshot is None:
+            await self.revoke()
+        else:
+            await self.send_json(snapshot)

@@ -128,6 +128,10 @@ class Reservation(models.Model):
     # finds it here instead of booking it twice. Empty for bookings made here.
     import_ref = models.CharField(_("import reference"), max_length=64, null=True, blank=True, unique=True,
                                   editable=False)  # fmt: skip
+    # Set on some instances, never stored: the requester's record at the deciding manager's labs
+    # (booking.selectors.requester_history_attach) and the history entries written with a new booking.
+    requester_history: dict[str, int]
+    history_written: "list[ReservationEvent]"
 
     class Meta:
         ordering = ["start"]

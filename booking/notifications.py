@@ -57,12 +57,27 @@ def notify_managers(reservation: Reservation, kind: str, *, mail: bool = True) -
 
 
 def on_create(reservation: Reservation) -> None:
-    """A request is the managers' to decide; a booking approved at once is only news to them."""
+    """A request is the managers' to decide; a booking approved at once is only news to them.
+    A new booking has no older notices to supersede: its notices go in with one insert."""
+    now = timezone.now()
+    over = reservation.end <= now
     if reservation.status == Reservation.Status.PENDING:
-        notify_managers(reservation, Kind.REQUESTED)
+        notices = [(manager, Kind.REQUESTED, True, over) for manager in managers_of(reservation)]
     else:
-        notify_managers(reservation, Kind.BOOKED, mail=False)
-        notify(reservation.requester, reservation, Kind.APPROVED)
+        # A manager booking their own lab's instrument: the approval supersedes the news.
+        notices = [
+            (manager, Kind.BOOKED, False, over or manager.pk == reservation.requester_id)
+            for manager in managers_of(reservation)
+        ]
+        notices.append((reservation.requester, Kind.APPROVED, True, over))
+    Notification.objects.bulk_create(
+        Notification(
+            user=user, reservation=reservation, kind=kind, status=reservation.status, reason=reservation.status_reason,
+            mail=mail and not read, read_at=now if read else None,
+        )
+        for user, kind, mail, read in notices
+        if user.is_active
+    )  # fmt: skip
 
 
 def on_transition(reservation: Reservation, to: str, *, by: User | None) -> None:

@@ -83,7 +83,8 @@ class BookingRules:
             return True
         if policy.auto_approve_users.filter(pk=request.requester.pk).exists():
             return True
-        return policy.auto_approve_organizations.filter(pk=request.requester.organization_id).exists()
+        organization_id = request.requester.organization_id
+        return organization_id is not None and policy.auto_approve_organizations.filter(pk=organization_id).exists()
 
     def standing(self, requester: User) -> credit.Standing:
         """The requester's credit (booking.credit), asked once per request."""
@@ -181,4 +182,5 @@ def _minutes_after_midnight(moment: dt.datetime) -> int:
 
 
 def rules(*, now: dt.datetime | None = None) -> BookingRules:
-    return import_string(getattr(settings, "BOOKING_RULES", "booking.policy.BookingRules"))(now=now)
+    kind: type[BookingRules] = import_string(getattr(settings, "BOOKING_RULES", "booking.policy.BookingRules"))
+    return kind(now=now)

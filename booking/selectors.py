@@ -70,7 +70,7 @@ def inbox_instruments(user: AnyUser) -> QuerySet[Instrument]:
 HISTORY_STATUSES = (Reservation.Status.COMPLETED, Reservation.Status.NO_SHOW, Reservation.Status.CANCELLED)
 
 
-def requester_history_attach(items: Iterable, *, user: AnyUser) -> None:
+def requester_history_attach(items: Iterable[Reservation], *, user: AnyUser) -> None:
     """Set `requester_history` on each request: how its requester's bookings at this
     manager's labs ended (completed, no-shows, cancelled), counted in one query."""
     items = list(items)
@@ -89,7 +89,10 @@ def requester_history_attach(items: Iterable, *, user: AnyUser) -> None:
 
 
 def my_reservations(user: AnyUser) -> QuerySet[Reservation]:
-    return reservations_visible_to(user).filter(requester=user)
+    visible = reservations_visible_to(user)
+    if not user.is_authenticated:
+        return visible  # none for an anonymous visitor
+    return visible.filter(requester=user)
 
 
 def sample_orders_visible_to(user: AnyUser) -> QuerySet[SampleOrder]:
@@ -116,7 +119,7 @@ def my_sample_orders(user: AnyUser) -> QuerySet[SampleOrder]:
 
 def _sample_orders_of(user: AnyUser) -> Q:
     mine = Q(requester=user) | Q(instrument__lab__in=managed_labs(user))
-    if user.organization_id and is_org_admin_of(user, user.organization):
+    if user.is_authenticated and user.organization is not None and is_org_admin_of(user, user.organization):
         mine |= Q(organization_id=user.organization_id)
     return mine
 

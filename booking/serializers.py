@@ -34,7 +34,7 @@ class InstrumentBriefSerializer(serializers.ModelSerializer):
 
 
 class EventSerializer(serializers.ModelSerializer):
-    by = serializers.CharField(source="by.username", default=None)
+    by = serializers.CharField(source="by.username", default=None, allow_null=True, read_only=True)  # None: the system
 
     class Meta:
         model = ReservationEvent
@@ -75,20 +75,23 @@ class ReservationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_can_decide(self, reservation: Reservation) -> bool:
-        request = self.context.get("request")
-        return bool(request and can_decide(request.user, reservation))
+        return self._decides(reservation)
 
-    @extend_schema_field(CreditRecordSerializer(allow_null=True))
-    def get_requester_record(self, reservation: Reservation) -> dict | None:
+    def _decides(self, reservation: Reservation) -> bool:
+        """Whether the user decides for the booking's lab, asked once per lab for a page of
+        rows and both fields (the context is shared by the page's rows)."""
         request = self.context.get("request")
         if request is None:
-            return None
-        # Asked once per lab for a page of rows (the context is shared by the page's rows).
+            return False
         deciding = self.context.setdefault("_decides_for_lab", {})
         lab = reservation.instrument.lab_id
         if lab not in deciding:
             deciding[lab] = can_decide(request.user, reservation)
-        if not deciding[lab]:
+        return deciding[lab]
+
+    @extend_schema_field(CreditRecordSerializer(allow_null=True))
+    def get_requester_record(self, reservation: Reservation) -> dict | None:
+        if not self._decides(reservation):
             return None
         # The list view gives the page's standings from one query (booking.api).
         standing = self.context.get("requester_records", {}).get(reservation.requester_id)
@@ -114,7 +117,7 @@ class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class NoteSerializer(serializers.Serializer):
+class ApprovalNoteSerializer(serializers.Serializer):
     """An approval's optional note, sent to the requester with the decision."""
 
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")

@@ -24,12 +24,14 @@ from booking.models import Notification
 from booking.notifications import notification_groups, notification_mark_read
 from booking.slots import offered_end
 from booking.usage import gaps, sessions_with_bookings
+from config.throttle import throttle_post
 from instruments.models import Instrument
 from instruments.permissions import managed_labs
 from telemetry.selectors import can_watch_lab
 
 
 @login_required
+@throttle_post("booking")
 def book(request: HttpRequest, code: str) -> HttpResponse:
     instrument = get_object_or_404(Instrument.objects.select_related("lab__institution", "policy"), code=code)
     initial = _initial(request, instrument)

@@ -7,7 +7,8 @@ ValidationError and PermissionDenied; they are answered like DRF's own.
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions
+from django.core.validators import ProhibitNullCharactersValidator
+from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -25,3 +26,21 @@ def exception_handler(exc, context):
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(detail=str(exc) or None)
     return drf_exception_handler(exc, context)
+
+
+class NoNullCharacters:
+    """For related fields looked up by a text key (codes): a NUL character is refused as in
+    any text field (PostgreSQL could not even compare it), with the same message."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            ProhibitNullCharactersValidator()(data)
+        return super().to_internal_value(data)
+
+
+class CodeRelatedField(NoNullCharacters, serializers.SlugRelatedField):
+    pass
+
+
+class TextKeyRelatedField(NoNullCharacters, serializers.PrimaryKeyRelatedField):
+    pass

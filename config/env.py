@@ -76,3 +76,29 @@ def env_url(name: str, default: str, *, schemes: set[str]) -> str:
         allowed = ", ".join(sorted(schemes))
         raise ImproperlyConfigured(f"{name}={value!r} is not a URL with a scheme of {allowed}.")
     return value
+
+
+RATE_PERIODS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600,
+                "d": 86400, "day": 86400}  # fmt: skip
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """ "10/min" → (10 requests, 60 seconds). The units are DRF's (s, m, h, d) and their words."""
+    try:
+        count, unit = rate.split("/")
+        limit, period = int(count), RATE_PERIODS[unit.strip().lower()]
+    except (ValueError, KeyError):
+        raise ImproperlyConfigured(f"{rate!r} is not a rate like 10/min (units: s, min, hour, day).") from None
+    if limit < 1:
+        raise ImproperlyConfigured(f"{rate!r} allows nothing; the count must be at least 1.")
+    return limit, period
+
+
+def env_rate(name: str, default: str) -> str:
+    """A rate like 10/min, checked at start-up."""
+    value = _raw(name) or default
+    try:
+        parse_rate(value)
+    except ImproperlyConfigured as error:
+        raise ImproperlyConfigured(f"{name}: {error}") from None
+    return value

@@ -8,12 +8,14 @@ variables listed in docs/configuration.md; `manage.py check --deploy` then passe
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import csp.constants as csp
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env_bool, env_decimal, env_int, env_list, env_str, env_url
+from config.env import env_bool, env_decimal, env_int, env_list, env_rate, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "var")))
@@ -60,7 +62,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Probes and /metrics first: answered for any host, over plain http (config/health.py).
+    "config.health.ProbesMiddleware",
+    "config.logs.RequestIdMiddleware",
+    "config.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy, set below
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -69,6 +76,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # The database away: 503 with Retry-After rather than a 500 (config/unavailable.py).
+    "config.unavailable.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -104,6 +113,19 @@ if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))}
     if DATABASE_URL.startswith("sqlite"):
         DATABASES["default"]["OPTIONS"] = SQLITE_OPTIONS
+    elif env_bool("DB_POOL", True):
+        # Under ASGI each request runs in a thread of its own, so a persistent connection
+        # (DB_CONN_MAX_AGE) stays behind with a finished thread and leaks. The pool takes each
+        # connection back when its request ends and lends it to the next one; it needs
+        # CONN_MAX_AGE 0. DB_POOL=0 connects anew per request (or keeps connections, with
+        # DB_CONN_MAX_AGE, for processes without ASGI).
+        DB_POOL_MIN = env_int("DB_POOL_MIN", 2, minimum=0)
+        DB_POOL_MAX = env_int("DB_POOL_MAX", 10, minimum=1)
+        if DB_POOL_MIN > DB_POOL_MAX:
+            raise ImproperlyConfigured(f"DB_POOL_MIN={DB_POOL_MIN} is above DB_POOL_MAX={DB_POOL_MAX}.")
+        if DATABASES["default"]["CONN_MAX_AGE"]:
+            raise ImproperlyConfigured("DB_CONN_MAX_AGE must be 0 with the connection pool (DB_POOL=0 turns it off).")
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {"min_size": DB_POOL_MIN, "max_size": DB_POOL_MAX}
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -116,11 +138,27 @@ else:
             "TEST": {"NAME": str(DATA_DIR / "test-db.sqlite3")},
         }
     }
+# The database away (a restart, a fail-over): the pool tests a connection before lending it,
+# a request waits at most DB_POOL_TIMEOUT seconds for one (then answers 503,
+# config/unavailable.py), and a failed reconnection starts afresh after a few seconds instead
+# of backing off for minutes, so that requests succeed again soon after the database is back.
+if "pool" in DATABASES["default"].get("OPTIONS", {}):
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # with the pool: ConnectionPool.check_connection
+    DATABASES["default"]["OPTIONS"]["pool"].update(
+        timeout=env_int("DB_POOL_TIMEOUT", 10, minimum=1), reconnect_timeout=5
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_url("REDIS_URL", "", schemes={"redis", "rediss", "unix"})
 if REDIS_URL:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}}
+    # channels-redis waits 5 s at a time for a consumer's next message; redis-py 8 gives up
+    # reading after 5 s by default, which would end every idle WebSocket: read for longer.
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15}]},
+        }
+    }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
@@ -145,6 +183,11 @@ TELEMETRY_MAX_AGE_DAYS = env_int("TELEMETRY_MAX_AGE_DAYS", 7, minimum=1)
 # Days older than this have settled (no live event can reach them, bookings have settled):
 # reports read their figures precomputed per day, and compute later days from the facts.
 FIGURES_SETTLED_AFTER_DAYS = env_int("FIGURES_SETTLED_AFTER_DAYS", TELEMETRY_MAX_AGE_DAYS + 1, minimum=1)
+# Raw telemetry events are kept this many whole months (0: for ever), and dropped a month at a
+# time once settled; sessions, gaps and daily figures are kept. On PostgreSQL each month is a
+# partition, made this many months ahead by the jobs worker.
+TELEMETRY_RETENTION_MONTHS = env_int("TELEMETRY_RETENTION_MONTHS", 0, minimum=0)
+TELEMETRY_PARTITIONS_AHEAD = env_int("TELEMETRY_PARTITIONS_AHEAD", 2, minimum=1)
 # Dashboards poll the database for status changes this often (seconds) when the
 # channel layer cannot carry the ingest worker's hints (in-memory, one process); 0: off.
 TELEMETRY_POLL_SECONDS = float(env_decimal("TELEMETRY_POLL_SECONDS", "0" if REDIS_URL else "1"))
@@ -176,6 +219,12 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "config" / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
+
+# Backups (`manage.py backup`, daily in the jobs worker; docs/configuration.md "Backups"):
+# where they go, and how many of the newest are kept.
+BACKUP_DIR = Path(env_str("BACKUP_DIR", str(DATA_DIR / "backups")))
+BACKUP_KEEP = env_int("BACKUP_KEEP", 14, minimum=1)
+
 # On: static files are served from STATIC_ROOT as `collectstatic` left them (hashed names,
 # compressed); off: from the apps' folders as they are (development, tests).
 STATIC_COLLECTED = env_bool("STATIC_COLLECTED", not DEBUG)
@@ -255,6 +304,26 @@ CREDIT_ORGANIZATION_FACTOR = env_int("CREDIT_ORGANIZATION_FACTOR", 3, minimum=1)
 BOOKING_RULES = env_str("BOOKING_RULES", "booking.policy.BookingRules")
 BOOKING_REMINDER_HOURS = env_int("BOOKING_REMINDER_HOURS", 24, minimum=1)
 
+# Throttling and sign-in lockout (config/throttle.py, accounts/lockout.py). Counters live in
+# the cache: Redis when REDIS_URL is set, so that all web processes count together; else
+# each process's memory. Each rate holds per client address and per signed-in user.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+# Reverse proxies in front of the app that append to X-Forwarded-For; 0: the client address
+# is REMOTE_ADDR, and X-Forwarded-For (anyone can write it) is ignored.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+THROTTLE_LOGIN = env_rate("THROTTLE_LOGIN", "10/min")
+THROTTLE_TOKEN = env_rate("THROTTLE_TOKEN", "10/min")
+THROTTLE_SIGNUP = env_rate("THROTTLE_SIGNUP", "5/hour")
+THROTTLE_PASSWORD_RESET = env_rate("THROTTLE_PASSWORD_RESET", "5/hour")
+THROTTLE_BOOKING = env_rate("THROTTLE_BOOKING", "30/min")
+LOGIN_LOCKOUT_FAILURES = env_int("LOGIN_LOCKOUT_FAILURES", 5, minimum=1)
+LOGIN_LOCKOUT_WINDOW_MINUTES = env_int("LOGIN_LOCKOUT_WINDOW_MINUTES", 15, minimum=1)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
@@ -281,6 +350,11 @@ SPECTACULAR_SETTINGS = {
         "ReservationStatusEnum": "booking.models.Reservation.Status",
     },
 }
+# The schema documents every operation's error answers too (config/openapi.py).
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
+    "drf_spectacular.hooks.postprocess_schema_enums",
+    "config.openapi.error_responses",
+]
 
 # Production hardening, on whenever DEBUG is off.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
@@ -292,11 +366,47 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Content Security Policy (django-csp; docs/configuration.md, "Security headers"): scripts
+# and style sheets only from the site's own files, so no inline script, event handler
+# attribute or javascript: URL runs. Style attributes stay allowed: the calendars place
+# their blocks with computed top/height, and ECharts writes its tooltips with them.
+# connect-src 'self' covers same-origin ws:/wss: in CSP Level 3 browsers; the site's own
+# socket origin is named for the older ones.
+_SITE = urlsplit(SITE_URL)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF],
+        "style-src": [csp.SELF],
+        "style-src-attr": [csp.UNSAFE_INLINE],
+        "img-src": [csp.SELF, "data:"],
+        "font-src": [csp.SELF],
+        "connect-src": [csp.SELF, f"{'wss' if _SITE.scheme == 'https' else 'ws'}://{_SITE.netloc}"],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.SELF],
+        "form-action": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+    }
+}
+
+# Health, metrics and logs (docs/configuration.md). /metrics answers only requests with
+# "Authorization: Bearer <METRICS_TOKEN>", and nothing at all while it is empty. Workers
+# serve their own figures on METRICS_PORT when it is set (config/metrics.py).
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+METRICS_PORT = env_int("METRICS_PORT", 0, minimum=0)
+# One JSON object a line for log collectors in production; "text" for people at a terminal
+# (the demo and the tests set it).
+LOG_FORMAT = env_str("LOG_FORMAT", "text" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r} is neither json nor text.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "config.logs.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "weasyprint.progress": {"level": "WARNING"}},
 }

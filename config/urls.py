@@ -6,15 +6,18 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 from django.views.static import serve
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
+from accounts import api as account_api
 from accounts import views as account_views
 from billing import api as billing_api
 from billing import api_vouchers, rating_api
 from booking import api as booking_api
 from booking import credit_api, sample_api
+from config import health, metrics
+from config.api_docs import ApiDocsView
+from config.throttle import throttle_post
 from instruments import views as instrument_views
 from instruments.api import InstrumentViewSet
 from openness import api as openness_api
@@ -65,10 +68,12 @@ urlpatterns = [
     path("accounts/signup/", account_views.signup, name="signup"),
     path("accounts/organization/", account_views.organization, name="organization"),
     path("accounts/organization/members/<int:pk>/", account_views.member, name="organization-member"),
+    path("accounts/", include("accounts.urls")),  # login and password reset, throttled
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/login/", throttle_post("login")(admin.site.login)),
     path("admin/", admin.site.urls),
-    path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/v1/auth/token/", account_api.obtain_token, name="api-token"),
     path("api/v1/instruments/<int:pk>/availability/", booking_api.AvailabilityView.as_view(), name="api-availability"),
     path("api/v1/availability/", booking_api.FreeSearchView.as_view(), name="api-free-search"),
     path("api/v1/openness/instruments/", openness_api.InstrumentFiguresView.as_view(), name="api-openness-instruments"),
@@ -76,8 +81,13 @@ urlpatterns = [
     path("api/v1/ledger/verify/", billing_api.LedgerVerifyView.as_view(), name="api-ledger-verify"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
     # Photos are served by the app itself: small files, few of them, and one process
     # less to configure. A CDN or reverse proxy can take /media/ over unchanged.
     re_path(r"^media/(?P<path>.*)$", public_media),
+    # Answered by config.health.ProbesMiddleware before the other middleware; listed here too
+    # for their names, and for stacks without that middleware.
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.endpoint, name="metrics"),
 ]

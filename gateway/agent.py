@@ -21,7 +21,9 @@ import logging
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
@@ -64,8 +66,8 @@ class Agent:
         server_ack: bool = True,
         ack_timeout: float = 30,
         max_unacked: int | None = None,
-        clock=time.time,
-    ):
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.gateway, self.outbox, self.watched, self.clock = gateway, outbox, watched, clock
         self.heartbeat_seconds, self.sample_seconds = heartbeat_seconds, sample_seconds
         self.batch_size, self.window = batch_size, window
@@ -82,7 +84,7 @@ class Agent:
         self._connected = False
         self.client = self._client(password, host, port, tls, ca_file)
 
-    def _client(self, password, host, port, tls, ca_file) -> mqtt.Client:
+    def _client(self, password: str, host: str, port: int, tls: bool, ca_file: str | None) -> mqtt.Client:
         client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=self.gateway, protocol=mqtt.MQTTv5)
         client.username_pw_set(self.gateway, password)
         client.will_set(protocol.status_topic(self.gateway), protocol.status_payload(False), qos=1, retain=True)
@@ -94,7 +96,7 @@ class Agent:
         client.on_disconnect = self._on_disconnect
         client.on_publish = self._on_publish
         client.on_message = self._on_ack
-        properties = Properties(PacketTypes.CONNECT)
+        properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
         properties.SessionExpiryInterval = SESSION_EXPIRY_SECONDS
         client.connect_async(host, port, keepalive=30, clean_start=False, properties=properties)
         return client
@@ -198,7 +200,7 @@ class Agent:
                 with self._wake:
                     self._inflight[info.mid] = [e.seq for e in events]
 
-    def _on_publish(self, client, userdata, mid, reason_code, properties) -> None:
+    def _on_publish(self, client: mqtt.Client, userdata: Any, mid: int, reason_code: Any, properties: Any) -> None:
         with self._wake:
             seqs = self._inflight.pop(mid, None)
             self._wake.notify_all()
@@ -219,7 +221,7 @@ class Agent:
         self.resends += 1
         self._patience = min(self._patience * 2, MAX_PATIENCE_SECONDS)
 
-    def _on_ack(self, client, userdata, message) -> None:
+    def _on_ack(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
         try:
             seq = protocol.decode_ack(message.payload)
         except protocol.MessageRejected as rejected:
@@ -240,7 +242,7 @@ class Agent:
             self._cursor = max(self._cursor, seq)
             self._wake.notify_all()
 
-    def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
+    def _on_connect(self, client: mqtt.Client, userdata: Any, flags: Any, reason_code: Any, properties: Any) -> None:
         if reason_code.is_failure:
             log.error("broker refused the connection: %s", reason_code)
             return
@@ -257,7 +259,7 @@ class Agent:
             self._connected = True
             self._wake.notify_all()
 
-    def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
+    def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, reason_code: Any, properties: Any) -> None:
         with self._wake:
             self._connected = False
         if not self._stop.is_set():

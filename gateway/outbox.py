@@ -17,6 +17,7 @@ import logging
 import sqlite3
 import threading
 from pathlib import Path
+from typing import Any
 
 from gateway.protocol import Event, format_ts, parse_ts
 
@@ -47,7 +48,13 @@ class Outbox:
         self._count = self._db.execute("SELECT count(*) FROM events").fetchone()[0]
 
     def add(
-        self, instrument: str, ts: dt.datetime, state: str, readings: dict | None = None, *, heartbeat: bool = False
+        self,
+        instrument: str,
+        ts: dt.datetime,
+        state: str,
+        readings: dict[str, Any] | None = None,
+        *,
+        heartbeat: bool = False,
     ) -> int:
         with self._lock:
             if self._count >= self.max_events:
@@ -57,6 +64,7 @@ class Outbox:
                 (instrument, format_ts(ts), state, json.dumps(readings or {}), int(heartbeat)),
             )
             self._count += 1
+            assert cursor.lastrowid is not None
             return cursor.lastrowid
 
     def _make_room(self) -> None:
@@ -107,7 +115,8 @@ class Outbox:
     def count_through(self, seq: int) -> int:
         """How many events up to `seq` are still here."""
         with self._lock:
-            return self._db.execute("SELECT count(*) FROM events WHERE seq <= ?", (seq,)).fetchone()[0]
+            count: int = self._db.execute("SELECT count(*) FROM events WHERE seq <= ?", (seq,)).fetchone()[0]
+            return count
 
     def last_seq(self) -> int:
         """The highest seq this outbox has given, even if the event has left."""
@@ -143,7 +152,7 @@ class Outbox:
         elif current[0] < seq:
             self._db.execute("UPDATE sqlite_sequence SET seq = ? WHERE name = 'events'", (seq,))
 
-    def stats(self) -> dict:
+    def stats(self) -> dict[str, Any]:
         with self._lock:
             row = self._db.execute("SELECT value FROM counters WHERE name = 'dropped'").fetchone()
             return {"pending": self._count, "dropped": row[0] if row else 0, "capacity": self.max_events}

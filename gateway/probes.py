@@ -9,6 +9,7 @@ import random
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger("gateway.probes")
 PROBES: dict[str, type["Probe"]] = {}
@@ -32,7 +33,7 @@ def register(cls: type["Probe"]) -> type["Probe"]:
 class Probe:
     kind = "none"
 
-    def __init__(self, **options):
+    def __init__(self, **options: Any) -> None:
         self.options = options
 
     def read(self, now: float) -> Reading:
@@ -40,7 +41,7 @@ class Probe:
         raise NotImplementedError
 
 
-def make(kind: str, **options) -> Probe:
+def make(kind: str, **options: Any) -> Probe:
     try:
         return PROBES[kind](**options)
     except KeyError:
@@ -64,8 +65,8 @@ class SimulatedProbe(Probe):
         idle_minutes: float = 40,
         utc_offset_hours: float = 8,
         power_w: float = 900,
-        **options,
-    ):
+        **options: Any,
+    ) -> None:
         super().__init__(**options)
         self.random = random.Random(seed)
         self.day_start, self.day_end, self.offset = day_start, day_end, utc_offset_hours
@@ -113,8 +114,8 @@ class ScheduledProbe(Probe):
         utc_offset_hours: float = 8,
         power_w: float = 900,
         seed: int = 0,
-        **options,
-    ):
+        **options: Any,
+    ) -> None:
         super().__init__(**options)
         self.day_start, self.day_end, self.offset, self.power_w = day_start, day_end, utc_offset_hours, power_w
         self.random = random.Random(seed)
@@ -137,7 +138,9 @@ class PowerProbe(Probe):
 
     kind = "power"
 
-    def __init__(self, *, running_w: float, idle_w: float = 5.0, file: str = "", command: str = "", **options):
+    def __init__(
+        self, *, running_w: float, idle_w: float = 5.0, file: str = "", command: str = "", **options: Any
+    ) -> None:
         super().__init__(**options)
         if bool(file) == bool(command):
             raise ValueError("a power probe reads either a file or a command")
@@ -167,7 +170,7 @@ class ProcessProbe(Probe):
 
     kind = "process"
 
-    def __init__(self, *, process: str, proc: str = "/proc", **options):
+    def __init__(self, *, process: str, proc: str = "/proc", **options: Any) -> None:
         super().__init__(**options)
         self.process, self.proc = process, Path(proc)
 

@@ -26,7 +26,9 @@ import datetime as dt
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, NoReturn
 
 VERSION = 1
 TOPIC_PREFIX = "commons/v1/gw/"
@@ -109,7 +111,7 @@ class Event:
     state: str
     readings: dict[str, float] = field(default_factory=dict)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "seq": self.seq,
             "instrument": self.instrument,
@@ -188,7 +190,7 @@ def parse_ts(text: str) -> dt.datetime:
 
 def encode(gateway: str, events: list[Event], *, after: int | None = None) -> bytes:
     """A payload for the events topic; `after` as the module docstring says."""
-    body: dict = {"v": VERSION, "gateway": gateway}
+    body: dict[str, Any] = {"v": VERSION, "gateway": gateway}
     if after is not None:
         body["after"] = after
     body["events"] = [event.to_json() for event in events]
@@ -202,7 +204,7 @@ def decode(
     now: dt.datetime,
     max_future: dt.timedelta = DEFAULT_MAX_FUTURE,
     max_age: dt.timedelta = DEFAULT_MAX_AGE,
-    loads=json.loads,
+    loads: Callable[[str | bytes], Any] = json.loads,
 ) -> Batch:
     """Validate a message. The message as a whole is rejected (MessageRejected) when it
     cannot be trusted at all; single bad events are listed in `Batch.rejections`."""
@@ -246,7 +248,7 @@ def decode(
     return Batch(gateway=gateway, events=events, rejections=rejections, after=after, last=max(seqs, default=None))
 
 
-def _after(body: dict, first: int | None) -> int | None:
+def _after(body: dict[str, Any], first: int | None) -> int | None:
     after = body.get("after")
     if after is None:
         return None
@@ -276,7 +278,7 @@ class _EventRejected(Exception):
         self.reason, self.detail, self.seq = reason, detail, seq
 
 
-def _event(item, *, now: dt.datetime, max_future: dt.timedelta, max_age: dt.timedelta) -> Event:
+def _event(item: Any, *, now: dt.datetime, max_future: dt.timedelta, max_age: dt.timedelta) -> Event:
     if not isinstance(item, dict):
         raise _EventRejected(BAD_SHAPE, "an event is not a JSON object", None)
     seq = item.get("seq")
@@ -286,7 +288,10 @@ def _event(item, *, now: dt.datetime, max_future: dt.timedelta, max_age: dt.time
     if not isinstance(instrument, str) or not _valid_code(instrument):
         raise _EventRejected(BAD_INSTRUMENT, f"not an instrument code: {str(instrument)[:70]!r}", seq)
     try:
-        ts = parse_ts(item.get("ts"))
+        raw_ts = item.get("ts")
+        if not isinstance(raw_ts, str):
+            raise TypeError
+        ts = parse_ts(raw_ts)
     except (ValueError, TypeError, OverflowError):
         raise _EventRejected(BAD_TS, f"ts is not RFC 3339 with an offset: {str(item.get('ts'))[:40]!r}", seq) from None
     if ts > now + max_future:
@@ -310,12 +315,12 @@ def _event(item, *, now: dt.datetime, max_future: dt.timedelta, max_age: dt.time
     return Event(seq=seq, instrument=instrument, ts=ts, state=state, readings=readings)
 
 
-def status_payload(online: bool, **details) -> bytes:
+def status_payload(online: bool, **details: Any) -> bytes:
     """The retained agent status: online with its outbox figures, or offline (the last will)."""
     return json.dumps({"v": VERSION, "online": online, **details}, separators=(",", ":")).encode()
 
 
-def decode_status(payload: bytes) -> dict:
+def decode_status(payload: bytes) -> dict[str, Any]:
     """A status message, validated and normalized to `online` and the known outbox figures
     (non-negative integers); other keys are ignored, but nothing hostile passes: no NaN or
     infinity, no control characters, no deep nesting."""
@@ -340,7 +345,7 @@ def ack_payload(seq: int) -> bytes:
     return json.dumps({"v": VERSION, "seq": seq}, separators=(",", ":")).encode()
 
 
-def decode_ack(payload: bytes) -> int:
+def decode_ack(payload: bytes | bytearray) -> int:
     body = _strict_json(payload, MAX_STATUS_BYTES)
     seq = body.get("seq") if isinstance(body, dict) else None
     if not isinstance(body, dict) or body.get("v") != VERSION or isinstance(body.get("v"), bool):
@@ -354,11 +359,11 @@ MAX_DEPTH = 8
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def _not_finite(name: str):
+def _not_finite(name: str) -> NoReturn:
     raise MessageRejected(NOT_FINITE, f"{name} is not a JSON number")
 
 
-def _strict_json(payload: bytes, limit: int):
+def _strict_json(payload: bytes | bytearray, limit: int) -> Any:
     """JSON that PostgreSQL's jsonb and a person can both take: no NaN or infinities, no
     control characters in any string, nesting at most MAX_DEPTH deep."""
     if len(payload) > limit:
@@ -373,7 +378,7 @@ def _strict_json(payload: bytes, limit: int):
     return body
 
 
-def _check_tree(value, depth: int) -> None:
+def _check_tree(value: Any, depth: int) -> None:
     if depth > MAX_DEPTH:
         raise MessageRejected(TOO_DEEP, f"nested more than {MAX_DEPTH} levels deep")
     if isinstance(value, str):

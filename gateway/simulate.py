@@ -9,6 +9,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from gateway.agent import Agent, Watched
 from gateway.config import broker_address
@@ -69,7 +70,7 @@ def agents(
     return made
 
 
-def run(**options) -> None:
+def run(**options: Any) -> None:
     running = agents(**options)
     for agent in running:
         agent.start()

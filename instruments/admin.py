@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.db.models import Count
 from django.utils.html import format_html
@@ -29,16 +30,67 @@ class CategoryAdmin(admin.ModelAdmin):
         queryset.update(provisional=False)
 
 
+class LabForm(forms.ModelForm):
+    """The checks of instruments.services, as form errors rather than failures on save."""
+
+    class Meta:
+        model = Lab
+        fields = ["institution", "code", "name_zh", "name_en", "managers"]
+
+    def clean(self):
+        data = super().clean()
+        institution = data.get("institution") or getattr(self.instance, "institution", None)
+        if institution is None:
+            return data
+        if not self.instance.pk and not institution.can_own_instruments:
+            self.add_error("institution", services.LAB_NOT_OWNER)
+        code = data.get("code")
+        if code and Lab.objects.filter(institution=institution, code=code).exclude(pk=self.instance.pk).exists():
+            self.add_error("code", _("This institution already has a lab with this code."))
+        if any(user.organization_id != institution.pk for user in data.get("managers", [])):
+            self.add_error("managers", services.MANAGER_NOT_MEMBER)
+        return data
+
+
 @admin.register(Lab)
 class LabAdmin(admin.ModelAdmin):
+    """Labs are created and their managers named through instruments.services, as on the
+    institution's labs page; a lab stays with its institution (its instruments and
+    managers belong there)."""
+
+    form = LabForm
     list_display = ["code", "name_zh", "institution"]
     list_filter = ["institution"]
     search_fields = ["code", "name_zh", "name_en"]
     filter_horizontal = ["managers"]
 
+    def get_readonly_fields(self, request, obj=None):
+        return ["institution"] if obj else []
+
+    def save_model(self, request, obj: Lab, form, change: bool) -> None:
+        if change:
+            obj.save(update_fields=["code", "name_zh", "name_en"])
+            return
+        data = form.cleaned_data
+        saved = services.lab_create(
+            institution=data["institution"], code=data["code"], name_zh=data["name_zh"],
+            name_en=data["name_en"], by=request.user,
+        )  # fmt: skip
+        obj.pk = saved.pk
+
+    def save_related(self, request, form, formsets, change: bool) -> None:
+        # Not form.save_m2m(): managers are named by the service (and their sockets told).
+        services.lab_set_managers(lab=form.instance, managers=list(form.cleaned_data["managers"]), by=request.user)
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # a lab with instruments, gateways and history is kept
+
 
 class PhotoInline(admin.TabularInline):
-    """Photos are uploaded on the instrument's edit page, where they are checked and cleaned."""
+    """Photos are uploaded on the instrument's edit page, where they are checked and cleaned.
+    A deleted photo's files leave storage with the row (instruments.signals)."""
 
     model = InstrumentPhoto
     fields = ["preview", "caption", "position"]
@@ -71,3 +123,10 @@ class InstrumentAdmin(admin.ModelAdmin):
         else:
             saved = services.instrument_create(lab=form.cleaned_data["lab"], by=request.user, **fields)
             obj.pk, obj.code = saved.pk, saved.code
+
+    def delete_model(self, request, obj: Instrument) -> None:
+        services.instrument_delete(instrument=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for instrument in queryset.select_related("lab"):
+            services.instrument_delete(instrument=instrument, by=request.user)

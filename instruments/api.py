@@ -1,7 +1,7 @@
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, viewsets
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from instruments import services
@@ -62,6 +62,7 @@ class InstrumentViewSet(
 
     @extend_schema(responses=InstrumentDetailSerializer)
     def update(self, request, *args, **kwargs):
+        # DRF's lookup: an id that is not a number is a 404, as in every other detail view.
         instrument = get_object_or_404(Instrument.objects.select_related("lab__institution"), pk=kwargs["pk"])
         if not can_edit_instrument(request.user, instrument):
             raise PermissionDenied(services.EDIT_DENIED)
@@ -70,6 +71,10 @@ class InstrumentViewSet(
         serializer.is_valid(raise_exception=True)
         instrument = services.instrument_update(instrument=instrument, by=request.user, **serializer.validated_data)
         return Response(self._detail(instrument))
+
+    @extend_schema(responses=InstrumentDetailSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        return super().partial_update(request, *args, **kwargs)
 
     def _detail(self, instrument: Instrument) -> dict:
         fresh = instrument_catalog().get(pk=instrument.pk)

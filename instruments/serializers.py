@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from accounts.models import Organization, Region
+from config.api import TextKeyRelatedField
 from instruments.models import Category, Instrument, InstrumentPhoto, Lab
 from instruments.services import EDITABLE_FIELDS
 
@@ -86,8 +87,8 @@ class InstrumentWriteSerializer(serializers.ModelSerializer):
     """Input for creating and editing; the service checks who may write where."""
 
     lab = serializers.PrimaryKeyRelatedField(queryset=Lab.objects.select_related("institution"))
-    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all())
-    region = serializers.PrimaryKeyRelatedField(queryset=Region.objects.all(), required=False)
+    category = TextKeyRelatedField(queryset=Category.objects.all())
+    region = TextKeyRelatedField(queryset=Region.objects.all(), required=False)
 
     class Meta:
         model = Instrument

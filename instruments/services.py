@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -17,6 +18,7 @@ from instruments.images import photo_clean
 from instruments.models import Instrument, InstrumentPhoto, Lab, RecordChange
 from instruments.permissions import can_admin_labs, can_edit_instrument, can_manage_lab
 from instruments.search.index import search_entry_save
+from instruments.signals import photo_files_delete
 
 RECORD_LOCK = 7_243_001  # an advisory lock key of this project's own
 EDIT_DENIED = _("You may only change instruments of labs you manage.")
@@ -134,7 +136,9 @@ def instrument_changed_fields(instrument: Instrument, fields: dict[str, Any]) ->
     return changed
 
 
-def instrument_photo_add(*, instrument: Instrument, upload, by: User | None, caption: str = "") -> InstrumentPhoto:
+def instrument_photo_add(
+    *, instrument: Instrument, upload: "File[bytes]", by: User | None, caption: str = ""
+) -> InstrumentPhoto:
     if by is not None and not can_edit_instrument(by, instrument):
         raise PermissionDenied(EDIT_DENIED)
     if instrument.photos.count() >= MAX_PHOTOS:
@@ -142,13 +146,14 @@ def instrument_photo_add(*, instrument: Instrument, upload, by: User | None, cap
     clean = photo_clean(upload)
     position = (instrument.photos.aggregate(n=Max("position"))["n"] or 0) + 1
     photo = InstrumentPhoto(instrument=instrument, caption=caption[:200], position=position, uploaded_by=by)
+    assert clean.image.name is not None and clean.thumbnail.name is not None  # photo_clean names both
     photo.image.save(clean.image.name, clean.image, save=False)
     photo.thumbnail.save(clean.thumbnail.name, clean.thumbnail, save=False)
     try:
         photo.save()
     except BaseException:
         # Files are written before the row; remove them so a failed save leaves nothing behind.
-        _delete_files(photo)
+        photo_files_delete(photo)
         raise
     return photo
 
@@ -156,15 +161,7 @@ def instrument_photo_add(*, instrument: Instrument, upload, by: User | None, cap
 def instrument_photo_delete(*, photo: InstrumentPhoto, by: User | None) -> None:
     if by is not None and not can_edit_instrument(by, photo.instrument):
         raise PermissionDenied(EDIT_DENIED)
-    photo.delete()
-    # Only once the row is gone for good: a rolled-back delete must still find its files.
-    transaction.on_commit(lambda: _delete_files(photo))
-
-
-def _delete_files(photo: InstrumentPhoto) -> None:
-    for field in (photo.image, photo.thumbnail):
-        if field.name:
-            field.storage.delete(field.name)
+    photo.delete()  # its files go after the commit (instruments.signals), by every door
 
 
 LABS_DENIED = _("Only the institution's admins set up its labs.")

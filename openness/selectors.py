@@ -3,7 +3,7 @@ up settled days and computes the rest from the facts), and their roll-ups."""
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -69,9 +69,12 @@ def instrument_rows(*, instruments: QuerySet[Instrument], start: dt.datetime, en
     return _rows(infos, figures, start, end)
 
 
-def _rows(infos: Iterable[dict], figures: dict[int, Figures], start: dt.datetime, end: dt.datetime) -> list:
+def _rows(
+    infos: Iterable[dict[str, Any]], figures: dict[int, Figures], start: dt.datetime, end: dt.datetime
+) -> list[InstrumentRow]:
     tz = timezone.get_current_timezone()
-    rows, empty = [], figures_compute(story=Story(), start=ticks(start), end=ticks(end))
+    rows: list[InstrumentRow] = []
+    empty = figures_compute(story=Story(), start=ticks(start), end=ticks(end))
     references: dict[int, Fraction] = {}  # one value per annual figure over the period
     for info in infos:
         annual = annual_reference_hours(info["type"])
@@ -88,9 +91,9 @@ def _rows(infos: Iterable[dict], figures: dict[int, Figures], start: dt.datetime
     return rows
 
 
-def _key(level: str, info: dict) -> str | int:
-    region = info["region_id"]
-    return {
+def _key(level: str, info: dict[str, Any]) -> str | int:
+    region: str = info["region_id"]
+    keys: dict[str, Callable[[], str | int]] = {
         "province": lambda: region[:2] + "0000",
         "city": lambda: region[:4] + "00",
         "county": lambda: region,
@@ -98,7 +101,8 @@ def _key(level: str, info: dict) -> str | int:
         "lab": lambda: info["lab_id"],
         "category": lambda: info["category_id"][:2] + "0000",
         "value_band": lambda: value_band(info["original_value"]),
-    }[level]()
+    }
+    return keys[level]()
 
 
 def value_band(value: Decimal) -> str:
@@ -161,7 +165,7 @@ def rollups_many(*, rows: list[InstrumentRow], levels: Iterable[str]) -> dict[st
     return {level: _sorted(_labelled(level, groups[level])) for level in levels}
 
 
-def _merged(groups: dict[Any, Totals], key) -> dict[Any, Totals]:
+def _merged(groups: dict[Any, Totals], key: Callable[[Any], Any]) -> dict[Any, Totals]:
     merged: dict[Any, Totals] = defaultdict(Totals)
     for lower, totals in groups.items():
         merged[key(lower)].merge(totals)

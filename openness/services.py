@@ -5,6 +5,7 @@ commands all go through these functions."""
 import copy
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,7 +21,7 @@ from instruments.models import Instrument
 from openness import evaluation as ev
 from openness import scoring, selectors
 from openness.flags import Thresholds, Window, facts_load, findings_for
-from openness.models import EvaluationRound, Flag
+from openness.models import EvaluationResult, EvaluationRound, Flag
 
 NOTE_REQUIRED = _("Write a note: what happened, and what was done about it.")
 EXPLAIN_DENIED = _("Only an admin of the instrument's institution may explain this flag.")
@@ -195,7 +196,9 @@ def round_create(
     )  # fmt: skip
 
 
-def round_update(*, evaluation: EvaluationRound, by: User, name: str | None = None, config: dict | None = None):
+def round_update(
+    *, evaluation: EvaluationRound, by: User, name: str | None = None, config: dict[str, Any] | None = None
+) -> EvaluationRound:
     """Rename, or change weights, curves and cut-offs, while not published. New weights
     void computed results: they were scored on the old ones."""
     _may_run(by, evaluation)
@@ -216,7 +219,7 @@ def round_compute(*, evaluation: EvaluationRound, by: User) -> EvaluationRound:
     with transaction.atomic():
         current = _lock_draft(evaluation)
         current.results.all().delete()
-        ev.EvaluationResult.objects.bulk_create(ev.results_compute(evaluation=current))
+        EvaluationResult.objects.bulk_create(ev.results_compute(evaluation=current))
         current.previous = ev.previous_round(evaluation=current)
         current.state, current.computed_at = EvaluationRound.State.COMPUTED, timezone.now()
         current.save(update_fields=["previous", "state", "computed_at"])

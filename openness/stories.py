@@ -13,7 +13,8 @@ from instruments.models import Instrument
 from openness.metrics import Booking, Story, ticks
 from telemetry.models import Event, ReportingGap, UsageSession
 
-Ids = QuerySet[Instrument] | list[int]
+# Instruments as a queryset (of rows or of values, such as their pks) or a list of their ids.
+Ids = QuerySet[Instrument, Any] | list[int]
 
 
 def _ids(instruments: Ids) -> Any:

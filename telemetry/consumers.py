@@ -12,12 +12,12 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
+from accounts.live import ACCESS_REVOKED, UserSocket
 from accounts.models import Organization
 from instruments.models import Instrument, Lab
 from telemetry import live, selectors
 
 
-@database_sync_to_async
 def _scope(kind: str, pk: int, user):
     """(instruments queryset, group) for what the user may watch, or None."""
     if kind == "instrument":
@@ -40,12 +40,19 @@ def _snapshot(instruments) -> tuple[dict, tuple]:
     return {"type": "status", "instruments": statuses}, selectors.version(instruments)
 
 
-class StatusConsumer(AsyncJsonWebsocketConsumer):
+class StatusConsumer(UserSocket, AsyncJsonWebsocketConsumer):
+    """A logged-in user's socket closes (4403) once the user is deactivated or deleted or
+    may no longer watch the lab or institution; before each update of a lab or an
+    institution the user is checked again, in case that message was lost."""
+
     async def connect(self):
         kwargs = self.scope["url_route"]["kwargs"]
-        found = await _scope(kwargs["kind"], int(kwargs["pk"]), self.scope.get("user"))
+        self.kind, self.pk = kwargs["kind"], int(kwargs["pk"])
+        await self.join_user_group()
+        found = await database_sync_to_async(_scope)(self.kind, self.pk, self.scope.get("user"))
         if found is None:
-            await self.close(code=4403)
+            await self.leave_user_group()
+            await self.close(code=ACCESS_REVOKED)
             return
         self.instruments, self.group = found
         self.version = None
@@ -56,10 +63,21 @@ class StatusConsumer(AsyncJsonWebsocketConsumer):
             self.poller = asyncio.ensure_future(self._poll())
 
     async def disconnect(self, code):
-        if getattr(self, "poller", None):
-            self.poller.cancel()
+        if getattr(self, "poller", None) and self.poller is not asyncio.current_task():
+            self.poller.cancel()  # unless the poll itself found the user may no longer watch
         if getattr(self, "group", None):
             await self.channel_layer.group_discard(self.group, self.channel_name)
+        await self.leave_user_group()
+
+    def still_allowed(self, user) -> bool:
+        return _scope(self.kind, self.pk, user) is not None
+
+    async def restricted_allowed(self) -> bool:
+        """Public instruments need no check; a lab or an institution asks again."""
+        if self.kind == "instrument" or await self.allowed():
+            return True
+        await self.revoke()
+        return False
 
     async def receive_json(self, content, **kwargs):
         await self.send_snapshot()  # any message from the client asks for a resync
@@ -68,6 +86,8 @@ class StatusConsumer(AsyncJsonWebsocketConsumer):
         await self.send_snapshot()
 
     async def send_snapshot(self):
+        if not await self.restricted_allowed():
+            return
         snapshot, self.version = await _snapshot(self.instruments)
         await self.send_json(snapshot)
 
@@ -76,5 +96,7 @@ class StatusConsumer(AsyncJsonWebsocketConsumer):
             await asyncio.sleep(settings.TELEMETRY_POLL_SECONDS)
             _snapshot_now, version = await _snapshot(self.instruments)
             if version != self.version:
+                if not await self.restricted_allowed():
+                    return
                 self.version = version
                 await self.send_json(_snapshot_now)

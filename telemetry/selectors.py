@@ -31,7 +31,7 @@ class LiveStatus:
     def label(self) -> str:
         return str(LABELS[self.state])
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, object]:
         local = timezone.localtime
         return {
             "id": self.instrument.pk, "code": self.instrument.code, "state": self.state, "label": self.label,
@@ -41,9 +41,9 @@ class LiveStatus:
 
 
 def live_statuses(instruments: QuerySet[Instrument]) -> list[LiveStatus]:
-    instruments = list(instruments.select_related("binding__gateway__status", "live_status").order_by("code"))
+    rows = list(instruments.select_related("binding__gateway__status", "live_status").order_by("code"))
     out = []
-    for instrument in instruments:
+    for instrument in rows:
         binding = getattr(instrument, "binding", None)
         status = getattr(instrument, "live_status", None)
         if binding is None:
@@ -57,7 +57,7 @@ def live_statuses(instruments: QuerySet[Instrument]) -> list[LiveStatus]:
     return out
 
 
-def version(instruments: QuerySet[Instrument]) -> tuple:
+def version(instruments: QuerySet[Instrument]) -> tuple[dt.datetime | None, dt.datetime | None]:
     """Changes whenever a status of these instruments changes (dashboards poll it)."""
     statuses = InstrumentStatus.objects.filter(instrument__in=instruments).aggregate(m=Max("updated_at"))["m"]
     gateways = GatewayStatus.objects.filter(gateway__bindings__instrument__in=instruments).aggregate(
@@ -74,7 +74,7 @@ def can_watch_institution(user: AnyUser, institution: Organization) -> bool:
     return is_platform_admin(user) or is_org_admin_of(user, institution) or regulates(user, institution.region)
 
 
-def ingest_figures() -> dict:
+def ingest_figures() -> dict[str, object]:
     counters = dict(Counter.objects.values_list("name", "value"))
     rejected = {k.split(":", 1)[1]: v for k, v in counters.items() if k.startswith("rejected:")}
     latest = DeadLetter.objects.order_by("-received_at", "-id")[:50]

@@ -24,7 +24,9 @@ def _require(by: User | None, lab: Lab) -> None:
         raise PermissionDenied(GATEWAY_DENIED)
 
 
-def gateway_register(*, lab: Lab, code: str, by: User | None, name: str = "", heartbeat_seconds: int = 60):
+def gateway_register(
+    *, lab: Lab, code: str, by: User | None, name: str = "", heartbeat_seconds: int = 60
+) -> tuple[Gateway, str]:
     """A new gateway and its secret, which is shown this once and never again."""
     _require(by, lab)
     if code in broker_auth.reserved_users():

@@ -7,8 +7,9 @@ from tests.servers import MosquittoServer, RedisServer
 
 @pytest.fixture(autouse=True)
 def _isolated_files(settings, tmp_path):
-    """Uploads go to a per-test directory; passwords hash fast."""
+    """Uploads and backups go to a per-test directory; passwords hash fast."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.BACKUP_DIR = tmp_path / "backups"
     settings.BROKER_AUTH_DIR = str(tmp_path / "broker")
     settings.BROKER_PID_FILE = ""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

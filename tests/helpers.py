@@ -16,6 +16,13 @@ TEST_SETTINGS = {
     "CSRF_COOKIE_SECURE": "0",
     "SECURE_HSTS_SECONDS": "0",
     "STATIC_COLLECTED": "0",
+    "LOG_FORMAT": "text",  # lines for people; production logs JSON (tests/config/test_json_logs.py)
+    # Tests that are not about throttling are never throttled (tests/accounts/test_throttling.py).
+    "THROTTLE_LOGIN": "100000/min",
+    "THROTTLE_TOKEN": "100000/min",
+    "THROTTLE_SIGNUP": "100000/min",
+    "THROTTLE_PASSWORD_RESET": "100000/min",
+    "THROTTLE_BOOKING": "100000/min",
 }
 # Variables a test's subprocess must not inherit from the shell that runs the tests, nor
 # from the tests' own settings.

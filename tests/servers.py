@@ -100,19 +100,28 @@ class PostgresServer:
                 "-c fsync=off -c synchronous_commit=off -c full_page_writes=off",
             ]
         )
-        log = self.directory / "server.log"
-        self._run([pg_ctl, "-D", str(data), "-o", options, "-l", str(log), "-w", "-t", "60", "start"], run_as)
-        self._pg_ctl, self._run_as, self._data = pg_ctl, run_as, data
+        self._pg_ctl, self._run_as, self._data, self._options = pg_ctl, run_as, data, options
+        self.restart()
         return self
 
-    def stop(self) -> None:
+    def restart(self) -> None:
+        """Start the server on its port and data directory (again, after `stop(keep_data=True)`)."""
+        log = self.directory / "server.log"
+        self._run([self._pg_ctl, "-D", str(self._data), "-o", self._options, "-l", str(log), "-w", "-t", "60",
+                   "start"], self._run_as)  # fmt: skip
+
+    def stop(self, *, keep_data: bool = False) -> None:
+        """Stop the server; `keep_data` stops it as an administrator would (a fast shutdown,
+        which keeps every committed transaction) and leaves it ready for `restart`."""
         if getattr(self, "_pg_ctl", None):
             subprocess.run(
-                [self._pg_ctl, "-D", str(self._data), "-m", "immediate", "-w", "stop"],
+                [self._pg_ctl, "-D", str(self._data), "-m", "fast" if keep_data else "immediate", "-w", "stop"],
                 capture_output=True,
                 check=False,
                 **self._run_as,
             )
+            if keep_data:
+                return
             self._pg_ctl = None
         shutil.rmtree(self.directory, ignore_errors=True)
 

@@ -4,7 +4,7 @@ The demo runs as production does, with DEBUG off, but on plain http on this mach
 from a fresh clone with nothing set: it keeps a generated secret key in its DATA_DIR,
 answers only on loopback, sends no secure-only cookies, redirects nothing to https,
 serves static files from the apps' folders (collecting and compressing them takes
-minutes), and writes its e-mails to files instead of the screen. Variables already set win.
+minutes), writes its e-mails to files instead of the screen, and logs lines of text. Variables already set win.
 """
 
 import os
@@ -50,6 +50,7 @@ def demo_environment() -> dict[str, str]:
         "CSRF_COOKIE_SECURE": "0",
         "SECURE_HSTS_SECONDS": "0",
         "STATIC_COLLECTED": "0",
+        "LOG_FORMAT": "text",
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(directory / "mail"),
     }

@@ -272,3 +272,14 @@ def test_the_billing_endpoints_are_in_the_openapi_schema_and_it_validates(tmp_pa
     assert {p["name"] for p in paths["/api/v1/charges/"]["get"]["parameters"]} >= {
         "provider", "customer", "invoiced", "from", "to"
     }  # fmt: skip
+
+
+def test_a_code_with_a_null_character_is_a_field_error(api):
+    w = W.world()
+    body = card_body(w, instrument=w.instrument.code + "\x00")
+    response = client(api, w, "manager").post("/api/v1/rate-cards/", body, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"instrument": ["Null characters are not allowed."]}
+    response = client(api, w, "anonymous").get("/api/v1/rate-cards/", {"instrument": "\x00"})
+    assert response.status_code == 400
+    assert response.json() == {"instrument": ["Null characters are not allowed."]}

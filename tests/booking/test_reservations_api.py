@@ -275,3 +275,20 @@ def test_free_search_finds_instruments_of_a_category_free_long_enough(api):
     assert response.status_code == 200
     assert [r["code"] for r in response.json()["results"]] == [chroma.code]
     assert busy.code not in response.content.decode()
+
+
+def test_a_change_the_system_made_has_no_author_as_the_schema_says(api, instrument, startup):
+    from drf_spectacular.generators import SchemaGenerator
+
+    from booking import services
+
+    reservation = book(instrument, requester=startup)
+    assert services.reservations_expire(now=reservation.start) == 1
+    api.force_authenticate(startup)
+    history = api.get(f"/api/v1/reservations/{reservation.pk}/").json()["history"]
+    assert [(entry["to_status"], entry["by"]) for entry in history] == [
+        ("pending", startup.username),
+        ("expired", None),
+    ]
+    event = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]["Event"]
+    assert event["properties"]["by"]["nullable"] is True

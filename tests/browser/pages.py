@@ -24,3 +24,9 @@ def log_in(browser, base: str, username: str, password: str) -> None:
 
 def wait_for(browser, condition, timeout: float = 10):
     return WebDriverWait(browser, timeout, ignored_exceptions=(WebDriverException,)).until(condition)
+
+
+def csp_refusals(browser) -> list[str]:
+    """What the browser refused under the Content Security Policy since the last call
+    (reading Chromium's console log empties it)."""
+    return [e["message"] for e in browser.get_log("browser") if "Content Security Policy" in e["message"]]

@@ -1,4 +1,5 @@
-"""The main pages pass axe-core's accessibility check with no serious or critical violation,
+"""The main pages pass axe-core's accessibility check with no serious or critical violation
+(and the browser refuses nothing on them under the Content Security Policy),
 in Chinese and in English, at a desktop's width (1280) and a phone's (390): as a visitor, a
 start-up's member, a lab manager and a regulator. Against a real daphne process, in one
 browser where each role logs in once. axe-core runs inside each page from the copy in
@@ -18,7 +19,7 @@ from tests import factories as f
 from tests.billing import pages_world
 from tests.booking.helpers import at, book
 from tests.browser.conftest import new_browser
-from tests.browser.pages import log_in
+from tests.browser.pages import csp_refusals, log_in
 from tests.helpers import WebServers, database_url
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -115,6 +116,7 @@ def test_the_main_pages_have_no_serious_accessibility_violations(desk):
                     for path in paths:
                         where = f"{path} ({language}, {width} px)"
                         found += [f"{where}: {v}" for v in violations(desk, base, path, language)]
+                        found += [f"{where}: {refusal}" for refusal in csp_refusals(desk)]
         assert server.output().count("Traceback") == 0
     assert found == [], "\n".join(found)
 

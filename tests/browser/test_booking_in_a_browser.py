@@ -10,7 +10,7 @@ from selenium.webdriver.common.by import By
 from booking.models import Reservation
 from tests import factories as f
 from tests.browser.conftest import new_browser
-from tests.browser.pages import click_and_load, log_in, wait_for
+from tests.browser.pages import click_and_load, csp_refusals, log_in, wait_for
 from tests.helpers import WebServers, database_url
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -66,4 +66,5 @@ def test_book_a_free_slot_and_see_it_approved(browser, manager_browser):
         assert "status-approved" in browser.find_element(By.CSS_SELECTOR, "main .tag").get_attribute("class")
         reservation.refresh_from_db()
         assert reservation.status == "approved"
+        assert csp_refusals(browser) == [] and csp_refusals(manager_browser) == []
         assert server.output().count("Traceback") == 0

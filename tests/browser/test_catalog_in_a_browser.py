@@ -5,7 +5,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 from tests import factories as f
-from tests.browser.pages import click_and_load
+from tests.browser.pages import click_and_load, csp_refusals
 
 # serialized_rollback: the flush after a transactional test must not take the seeded regions along.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -46,6 +46,7 @@ def test_search_filter_and_page_on_a_phone(browser, live_server, instruments):
     click_and_load(browser, (By.LINK_TEXT, "下一页"))
     assert len(found(browser)) == 2
     assert "status=normal" in browser.current_url and "page=2" in browser.current_url
+    assert csp_refusals(browser) == []
 
 
 def test_language_switch_from_the_phone_menu(browser, live_server, instruments):

@@ -12,7 +12,7 @@ from booking.models import Reservation
 from tests import factories as f
 from tests.booking.helpers import at, book
 from tests.browser.conftest import new_browser
-from tests.browser.pages import click_and_load, log_in, wait_for
+from tests.browser.pages import click_and_load, csp_refusals, log_in, wait_for
 from tests.helpers import WebServers, database_url
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -79,4 +79,5 @@ def test_a_manager_filters_approves_rejects_and_names_a_trained_user(desk, redis
         wait_for(desk, lambda b: b.find_element(By.CSS_SELECTOR, ".picker .results button")).click()
         click_and_load(desk, (By.CSS_SELECTOR, "button[name=save]"))
         assert list(xrd.policy.trained_users.all()) == [colleague]
+        assert csp_refusals(desk) == []
         assert server.output().count("Traceback") == 0

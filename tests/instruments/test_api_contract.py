@@ -67,3 +67,38 @@ def test_duplicate_asset_number_is_a_field_error(api):
     )  # fmt: skip
     assert response.status_code == 400
     assert "inner_id" in response.json()
+
+
+@pytest.mark.parametrize("method", ["put", "patch"])
+def test_an_instrument_id_that_is_no_number_is_404(api, method):
+    api.force_authenticate(f.lab_manager())
+    response = getattr(api, method)(
+        "/api/v1/instruments/null,null/", {"model": "X-1"}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    # As for any other id that names nothing (DRF's own lookups): JSON, not a server error.
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+
+
+def test_patch_answers_with_the_detail_it_documents(api):
+    from drf_spectacular.generators import SchemaGenerator
+
+    manager = f.lab_manager()
+    instrument = f.InstrumentFactory(lab=manager.managed_labs.get())
+    api.force_authenticate(manager)
+    body = api.patch(f"/api/v1/instruments/{instrument.pk}/", {"model": "X-1"}, format="json").json()
+    assert body["model"] == "X-1" and body["lab"]["id"] == instrument.lab_id
+    operation = SchemaGenerator().get_schema(request=None, public=True)["paths"]["/api/v1/instruments/{id}/"]["patch"]
+    documented = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    assert documented == "#/components/schemas/InstrumentDetail"
+
+
+@pytest.mark.parametrize("field", ["category", "region"])
+def test_a_code_with_a_null_character_is_a_field_error(api, field):
+    manager = f.lab_manager()
+    api.force_authenticate(manager)
+    body = {"lab": manager.managed_labs.get().pk, "name_zh": "显微镜", "inner_id": "X", "category": "010100",
+            "original_value": "1000.00"}  # fmt: skip
+    response = api.post("/api/v1/instruments/", {**body, field: "01\x000100"}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert response.json() == {field: ["Null characters are not allowed."]}

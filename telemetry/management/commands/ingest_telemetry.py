@@ -4,6 +4,7 @@ import socket
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from config import metrics
 from telemetry.broker_auth import ingest_credentials
 from telemetry.worker import run_forever
 
@@ -20,5 +21,6 @@ class Command(BaseCommand):
         url = settings.MQTT_URL or f"mqtt://127.0.0.1:{settings.EMBEDDED_BROKER_PORT}"
         user, password = ingest_credentials()
         self.stdout.write(f"ingest worker {client_id} on {url.split('@')[-1]}")
+        metrics.serve_worker_metrics()
         run_forever(url=url, client_id=client_id, username=user, password=password,
                     ca_file=settings.MQTT_CA_FILE or None, batch_size=batch_size)  # fmt: skip

@@ -1,4 +1,8 @@
-"""What the jobs worker runs, and how often (seconds)."""
+"""What the jobs worker runs, how often, and how long a run may hold its lease (seconds).
+
+However many workers run, each job runs at most once per period (config/leases.py). A
+worker that dies mid-run keeps the lease until it expires; then another worker runs the
+job again, so `lease` must exceed the job's longest run."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,9 +15,11 @@ from booking.jobs import reminders_send
 from booking.notifications import emails_send
 from booking.services import reservations_expire
 from booking.settlement import reservations_settle
+from config.backups import backup_daily
 from openness.daily import days_settle
 from openness.services import flags_detect_previous_month
 from telemetry.broker_auth import write as broker_auth_write
+from telemetry.partitions import events_expire, partitions_make_ahead
 from telemetry.sessions import close_silent_sessions
 
 
@@ -22,6 +28,7 @@ class Job:
     name: str
     run: Callable[[], int]
     every: int
+    lease: int = 15 * 60
 
 
 JOBS = [
@@ -40,4 +47,8 @@ JOBS = [
     # Idempotent; re-run through the month so the evidence follows late events and settlements.
     Job("compute the figures of settled days", days_settle, 600),
     Job("detect anomaly flags of the previous month", flags_detect_previous_month, 6 * 3600),
+    Job("make the coming months' telemetry partitions", partitions_make_ahead, 6 * 3600),
+    Job("drop raw telemetry events past their retention", events_expire, 6 * 3600),
+    # Long: a large database dumps for a while, and a second dump must not start meanwhile.
+    Job("back up the database and media", backup_daily, 24 * 3600, lease=6 * 3600),
 ]

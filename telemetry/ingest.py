@@ -1,9 +1,11 @@
 """Storing a batch of MQTT messages: validate, drop repeats, write, derive — one
 transaction, so that the worker acknowledges to the broker only what is committed.
 
-On PostgreSQL the events go in by COPY into a staging table and one
-INSERT … ON CONFLICT DO NOTHING RETURNING, which tells new events from repeats of
-(gateway, seq). On SQLite the same statement runs row by row.
+Rows below a gateway's highest stored seq are first looked up: a repeat of a stored event is
+left out, a reused seq is refused, a gap is filled. On PostgreSQL the events then go in by
+COPY into a staging table and one INSERT … ON CONFLICT DO NOTHING RETURNING, which tells new
+events from repeats stored meanwhile by another worker; the table is partitioned by month
+(telemetry.partitions). On SQLite the same statement runs row by row.
 
 The same transaction moves each gateway's end-to-end acknowledgement (`Acknowledged`),
 which the worker publishes to the agent after the commit. A message that the database
@@ -20,16 +22,19 @@ from dataclasses import dataclass, field
 import orjson
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
-from django.db.models import F, Max, Min, Q
+from django.db.models import F, Max, Min, OuterRef, Q, Subquery
 
+from config import metrics
 from gateway import protocol
 from instruments.services import record_change_note, settled_horizon
 from telemetry import sessions
 from telemetry.models import Acknowledged, Counter, DeadLetter, Event, Gateway, GatewayStatus
+from telemetry.partitions import Partitions, retention_cutoff
 
 log = logging.getLogger("telemetry.ingest")
 UNKNOWN_GATEWAY, GATEWAY_REVOKED, NOT_BOUND = "unknown_gateway", "gateway_revoked", "not_bound"
 SEQ_REUSED = "seq_reused"
+EXPIRED = "expired"
 UNSTORABLE = "unstorable"
 # The database is away or busy: keep the batch unacknowledged and try again.
 TRANSIENT = (OperationalError, InterfaceError)
@@ -38,7 +43,10 @@ SEQ_REUSED_DETAIL = (
     "this seq was stored before with another instrument, time or state: the agent's outbox was reset, "
     "so seq no longer identifies its events; give the gateway a new outbox that continues after the last seq"
 )
+PARTITIONS = Partitions()  # the months this process knows have a partition
 COLUMNS = ("gateway_id", "seq", "instrument_id", "ts", "state", "power_w", "readings", "received_at")
+# An event to store: the COLUMNS, then the gateway id (its code) for dead letters.
+Row = tuple[int, int, int, dt.datetime, str, float | None, dict[str, float] | None, dt.datetime, str]
 
 
 @dataclass(frozen=True)
@@ -52,7 +60,7 @@ class Message:
 class Result:
     stored: int = 0
     duplicates: int = 0
-    rejected: Tally = field(default_factory=Tally)
+    rejected: Tally[str] = field(default_factory=Tally)
     instruments: set[int] = field(default_factory=set)
     gateways: set[int] = field(default_factory=set)
     acks: dict[str, int] = field(default_factory=dict)  # gateway id → committed through seq
@@ -76,6 +84,9 @@ class GatewayInfo:
 
 class Directory:
     """Gateways and their bindings, cached for a few seconds between batches."""
+
+    _loaded_at: dt.datetime | None
+    _gateways: dict[str, GatewayInfo]
 
     def __init__(self, ttl: float = 5.0):
         self.ttl, self._loaded_at, self._gateways = ttl, None, {}
@@ -104,7 +115,7 @@ class Prepared:
     """A batch checked and turned into rows, ready to be written."""
 
     messages: list[Message]
-    rows: list[tuple] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
     letters: list[DeadLetter] = field(default_factory=list)
     statuses: list[Message] = field(default_factory=list)
     gateways: set[int] = field(default_factory=set)
@@ -123,6 +134,7 @@ def prepare(
     replaces the live time window of the settings (import_events takes history)."""
     prepared = Prepared(messages=messages)
     rows, letters = prepared.rows, prepared.letters
+    kept_from = retention_cutoff(now)
     window = window or {"max_future": dt.timedelta(seconds=settings.TELEMETRY_MAX_FUTURE_SECONDS),
                         "max_age": dt.timedelta(days=settings.TELEMETRY_MAX_AGE_DAYS)}  # fmt: skip
     for message in messages:
@@ -146,6 +158,11 @@ def prepare(
             if instrument_id is None:
                 letters.append(_letter(message, NOT_BOUND, f"{event.instrument} is not bound to {batch.gateway}",
                                        event.seq, payload=False))  # fmt: skip
+                continue
+            if kept_from is not None and event.ts < kept_from:
+                letters.append(_letter(message, EXPIRED, f"{event.ts:%Y-%m-%d} is before the raw events kept "
+                                       f"(from {kept_from:%Y-%m-%d}, TELEMETRY_RETENTION_MONTHS)", event.seq,
+                                       payload=False))  # fmt: skip
                 continue
             readings = event.readings
             power = readings.get("power_w")
@@ -191,6 +208,7 @@ def _unstorable(message: Message, error: Exception) -> Result:
     with transaction.atomic():
         letter.save()
         _count([message], 0, result)
+    metrics.ingest_recorded(result, ())
     return result
 
 
@@ -198,9 +216,11 @@ def write(prepared: Prepared, directory: Directory, now: dt.datetime) -> Result:
     """Write a prepared batch, its sessions, statuses, rejects and counters: one transaction."""
     result = Result(gateways=set(prepared.gateways))
     rows, letters = prepared.rows, list(prepared.letters)
+    PARTITIONS.ensure(row[3] for row in rows)
     with transaction.atomic():
-        new = _insert(rows)
-        reused = _reused(rows, new)
+        insert, reused = _sort_out(rows)
+        new = _insert(insert)
+        reused += _reused(insert, new)
         for row in reused:
             letters.append(DeadLetter(received_at=row[7], topic=protocol.events_topic(row[8]), gateway_code=row[8],
                                       seq=row[1], reason=SEQ_REUSED, detail=SEQ_REUSED_DETAIL))  # fmt: skip
@@ -219,6 +239,7 @@ def write(prepared: Prepared, directory: Directory, now: dt.datetime) -> Result:
         _statuses(prepared.statuses, directory, now, result)
         result.acks = _acknowledge(prepared.ranges, now)
         _count(prepared.messages, len(rows) + len(prepared.letters), result)
+    metrics.ingest_recorded(result, (row[3] for row in rows if (row[0], row[1]) in new))
     return result
 
 
@@ -239,31 +260,61 @@ def _letter(message: Message, reason: str, detail: str, seq: int | None = None, 
     )
 
 
-def _reused(rows: list[tuple], new: set[tuple[int, int]]) -> list[tuple]:
-    """Repeats of (gateway, seq) that are not the same event: a real redelivery carries
-    the same instrument, time and state; anything else means seq was reused."""
-    if len(new) == len(rows):
-        return []
-    repeats = [row for row in rows if (row[0], row[1]) not in new]
-    if not repeats:
-        return []
+def _sort_out(rows: list[Row]) -> tuple[list[Row], list[Row]]:
+    """(rows to insert, rows reusing a stored seq for another event). A row above its
+    gateway's highest stored seq is new; one at or below it repeats a stored event (left
+    out), reuses its seq, or fills a gap (inserted). On PostgreSQL the repeat key holds `ts`
+    (events are partitioned by it), so a reused seq is found here, not by the key."""
+    tops = _highest_seqs({row[0] for row in rows})
+    below = [row for row in rows if row[1] <= tops.get(row[0], -1)]
+    if not below:
+        return rows, []
+    stored = _stored(below)
+    insert, reused = [], []
+    for row in rows:
+        found = stored.get((row[0], row[1]))
+        if found is None:
+            insert.append(row)
+        elif found != (row[2], row[3], row[4]):
+            reused.append(row)
+    return insert, reused
+
+
+def _highest_seqs(gateways: set[int]) -> dict[int, int]:
+    """Each gateway's highest stored seq: one index probe per gateway (and partition)."""
+    top = Event.objects.filter(gateway_id=OuterRef("pk")).order_by("-seq").values("seq")[:1]
+    found = Gateway.objects.filter(pk__in=gateways).annotate(top=Subquery(top)).values_list("pk", "top")
+    return {pk: seq for pk, seq in found if seq is not None}
+
+
+def _stored(rows: list[Row]) -> dict[tuple[int, int], tuple[int, dt.datetime, str]]:
     stored = {}
-    for gateway_id in {row[0] for row in repeats}:
-        seqs = [row[1] for row in repeats if row[0] == gateway_id]
+    for gateway_id in {row[0] for row in rows}:
+        seqs = [row[1] for row in rows if row[0] == gateway_id]
         for seq, instrument, ts, state in Event.objects.filter(gateway_id=gateway_id, seq__in=seqs).values_list(
             "seq", "instrument_id", "ts", "state"
         ):
             stored[(gateway_id, seq)] = (instrument, ts, state)
+    return stored
+
+
+def _reused(rows: list[Row], new: set[tuple[int, int]]) -> list[Row]:
+    """Rows refused by the repeat key (another worker stored the same seq meanwhile) that
+    are not the same event: a real redelivery carries the same instrument, time and state."""
+    repeats = [row for row in rows if (row[0], row[1]) not in new]
+    if not repeats:
+        return []
+    stored = _stored(repeats)
     return [row for row in repeats if stored.get((row[0], row[1])) != (row[2], row[3], row[4])]
 
 
-def _insert(rows: list[tuple]) -> set[tuple[int, int]]:
+def _insert(rows: list[Row]) -> set[tuple[int, int]]:
     """Insert events, skipping (gateway, seq) pairs already stored; returns the new pairs."""
     if not rows:
         return set()
     if connection.vendor == "postgresql":
         return _insert_postgres(rows)
-    new = set()
+    new: set[tuple[int, int]] = set()
     with connection.cursor() as cursor:
         for row in rows:
             cursor.execute(
@@ -275,7 +326,7 @@ def _insert(rows: list[tuple]) -> set[tuple[int, int]]:
     return new
 
 
-def _insert_postgres(rows: list[tuple]) -> set[tuple[int, int]]:
+def _insert_postgres(rows: list[Row]) -> set[tuple[int, int]]:
     from psycopg.types.json import Jsonb
 
     with connection.cursor() as wrapper:
@@ -293,7 +344,7 @@ def _insert_postgres(rows: list[tuple]) -> set[tuple[int, int]]:
                 copy.write_row((*row[:6], Jsonb(row[6]) if row[6] is not None else None, row[7]))
         cursor.execute(
             f"INSERT INTO telemetry_event ({', '.join(COLUMNS)}) SELECT {', '.join(COLUMNS)} FROM ingest_stage "
-            "ON CONFLICT (gateway_id, seq) DO NOTHING RETURNING gateway_id, seq"
+            "ON CONFLICT (gateway_id, seq, ts) DO NOTHING RETURNING gateway_id, seq"
         )
         return {tuple(r) for r in cursor.fetchall()}
 
@@ -359,7 +410,7 @@ def _count(messages: list[Message], received: int, result: Result) -> None:
                 Counter.objects.filter(name=name).update(value=F("value") + value)
 
 
-def _note_settled_days(fresh: list, now: dt.datetime) -> None:
+def _note_settled_days(fresh: list[sessions.NewEvent], now: dt.datetime) -> None:
     """Events of days that have settled (an import of history) change the usage derived
     from the event before them to the event after them: note that span, so that figures
     computed per day for it are computed again."""

@@ -5,7 +5,6 @@ import datetime as dt
 import os
 import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -17,18 +16,11 @@ from config.leases import lease_release, lease_take
 from config.models import JobLease
 from config.worker import jobs_run_due
 from tests.config.job_worker import EVERY, LEASE
+from tests.config.stack import wait_for
 from tests.helpers import ROOT, SCRUBBED, TEST_SETTINGS, database_url
 
 T0 = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
 MINUTE = dt.timedelta(minutes=1)
-
-
-def wait_until(condition, timeout: float = 30.0, what: str = "the condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.01)
 
 
 class Workers:
@@ -46,7 +38,7 @@ class Workers:
     def start(self, name: str, *flags: str) -> None:
         command = [sys.executable, "-m", "tests.config.job_worker", str(self.directory), name, *flags]
         self.processes[name] = subprocess.Popen(command, cwd=ROOT, env=self.env)
-        wait_until(lambda: self._done(name) == self.sequence, what=f"{name} to start")
+        wait_for(lambda: self._done(name) == self.sequence, what=f"{name} to start")
 
     def at(self, when: dt.datetime, *names: str) -> None:
         """Let every worker (or those named) make one pass at `when`, and wait for them."""
@@ -55,7 +47,7 @@ class Workers:
         staged.write_text(f"{self.sequence} {when.isoformat()}")
         staged.rename(self.directory / "clock")  # workers never read half a line
         for name in names or self.processes:
-            wait_until(lambda name=name: self._done(name) == self.sequence, what=f"{name} at {when}")
+            wait_for(lambda name=name: self._done(name) == self.sequence, what=f"{name} at {when}")
 
     def runs(self) -> list[tuple[str, dt.datetime]]:
         path = self.directory / "runs"
@@ -109,7 +101,7 @@ def test_a_killed_workers_job_is_taken_over_when_its_lease_expires(workers):
     workers.start("stuck", "--hang")
     workers.sequence += 1  # the stuck worker never reports this step done
     (workers.directory / "clock").write_text(f"{workers.sequence} {T0.isoformat()}")
-    wait_until(lambda: workers.runs() == [("stuck", T0)], what="the stuck worker's run")
+    wait_for(lambda: workers.runs() == [("stuck", T0)], what="the stuck worker's run")
     workers.kill("stuck")
     workers.processes.pop("stuck")
     workers.start("rescuer")

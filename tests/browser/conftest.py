@@ -31,3 +31,11 @@ def browser():
     driver = new_browser()
     yield driver
     driver.quit()
+
+
+@pytest.fixture
+def desk():
+    """A desktop-sized browser of the test's own."""
+    driver = new_browser("1280,900")
+    yield driver
+    driver.quit()

@@ -30,3 +30,16 @@ def csp_refusals(browser) -> list[str]:
     """What the browser refused under the Content Security Policy since the last call
     (reading Chromium's console log empties it)."""
     return [e["message"] for e in browser.get_log("browser") if "Content Security Policy" in e["message"]]
+
+
+def with_password(user):
+    """The user with the demo password hashed by the production hashers, which a server of
+    its own runs (the test process uses a fast one)."""
+    from django.contrib.auth.hashers import PBKDF2PasswordHasher
+
+    from tests import factories as f
+
+    hasher = PBKDF2PasswordHasher()
+    user.password = hasher.encode(f.PASSWORD, hasher.salt())
+    user.save()
+    return user

@@ -8,7 +8,6 @@ tests/browser/vendor/, so that the check needs no network."""
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connection
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
@@ -19,7 +18,7 @@ from tests import factories as f
 from tests.billing import pages_world
 from tests.booking.helpers import at, book
 from tests.browser.conftest import new_browser
-from tests.browser.pages import csp_refusals, log_in
+from tests.browser.pages import csp_refusals, log_in, with_password
 from tests.helpers import WebServers, database_url
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -45,14 +44,6 @@ def desk():
     driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": AXE.read_text()})
     yield driver
     driver.quit()
-
-
-def with_password(user):
-    # The server runs with the production hashers, not the fast one of the test process.
-    hasher = PBKDF2PasswordHasher()
-    user.password = hasher.encode(f.PASSWORD, hasher.salt())
-    user.save()
-    return user
 
 
 def pages_by_role() -> dict[str, list[str]]:

@@ -9,7 +9,6 @@ from decimal import Decimal as D
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connection
 from django.utils import timezone
 from selenium.webdriver.common.by import By
@@ -25,29 +24,13 @@ from telemetry import services as telemetry
 from telemetry.ingest import Directory, Message, store
 from tests import factories as f
 from tests.billing.helpers import credit_code, programme, rate_card
-from tests.browser.conftest import new_browser
-from tests.browser.pages import click_and_load, log_in
+from tests.browser.pages import click_and_load, log_in, with_password
 from tests.helpers import WebServers, database_url
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
-@pytest.fixture
-def desk_browser():
-    driver = new_browser("1280,900")
-    yield driver
-    driver.quit()
-
-
-def with_password(user):
-    # The server runs with the production hashers, not the fast one of the test process.
-    hasher = PBKDF2PasswordHasher()
-    user.password = hasher.encode(f.PASSWORD, hasher.salt())
-    user.save()
-    return user
-
-
-def test_a_start_up_sees_the_voucher_share_and_the_lab_sees_the_claim(browser, desk_browser):
+def test_a_start_up_sees_the_voucher_share_and_the_lab_sees_the_claim(browser, desk):
     instrument = f.bookable(f.InstrumentFactory(name_zh="X射线衍射仪"), opening=(range(7), dt.time(0), dt.time(0)))
     rate_card(instrument, valid_from=timezone.localdate() - dt.timedelta(days=1))
     gateway, _secret = telemetry.gateway_register(lab=instrument.lab, code="gw-b", by=None)
@@ -97,13 +80,13 @@ def test_a_start_up_sees_the_voucher_share_and_the_lab_sees_the_claim(browser, d
         assert "创新券" in page
 
         # The institution claims the voucher's share and sees the claim.
-        log_in(desk_browser, base, "finance", f.PASSWORD)
+        log_in(desk, base, "finance", f.PASSWORD)
         today = timezone.localdate()
         claim = vouchers.claim_submit(by=finance, programme=grant.programme, period_start=today,
                                       period_end=today + dt.timedelta(days=1))  # fmt: skip
-        desk_browser.get(f"{base}/billing/vouchers/claims/")
-        click_and_load(desk_browser, (By.CSS_SELECTOR, f"a[href$='/billing/vouchers/claims/{claim.pk}/']"))
-        claim_page = desk_browser.find_element(By.TAG_NAME, "main").text
+        desk.get(f"{base}/billing/vouchers/claims/")
+        click_and_load(desk, (By.CSS_SELECTOR, f"a[href$='/billing/vouchers/claims/{claim.pk}/']"))
+        claim_page = desk.find_element(By.TAG_NAME, "main").text
         assert invoice.number in claim_page and f"{invoice.voucher_amount:,.2f}" in claim_page
         assert server.output().count("Traceback") == 0
     assert Invoice.objects.get(pk=invoice.pk).status == "issued"

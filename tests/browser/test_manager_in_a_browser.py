@@ -11,18 +11,10 @@ from selenium.webdriver.common.by import By
 from booking.models import Reservation
 from tests import factories as f
 from tests.booking.helpers import at, book
-from tests.browser.conftest import new_browser
 from tests.browser.pages import click_and_load, csp_refusals, log_in, wait_for
 from tests.helpers import WebServers, database_url
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-@pytest.fixture
-def desk():
-    driver = new_browser("1280,900")
-    yield driver
-    driver.quit()
 
 
 def rows(browser) -> set[int]:

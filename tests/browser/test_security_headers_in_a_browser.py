@@ -7,7 +7,6 @@ import json
 import urllib.request
 
 import pytest
-from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connection
 from rest_framework.authtoken.models import Token
 from selenium.webdriver.common.by import By
@@ -15,27 +14,11 @@ from selenium.webdriver.support.ui import Select
 
 from tests import factories as f
 from tests.booking.helpers import at
-from tests.browser.conftest import new_browser
-from tests.browser.pages import click_and_load, csp_refusals, log_in, wait_for
+from tests.browser.pages import click_and_load, csp_refusals, log_in, wait_for, with_password
 from tests.helpers import WebServers, database_url
 
 # serialized_rollback: the flush after a transactional test must not take the seeded regions along.
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-@pytest.fixture
-def desk():
-    driver = new_browser("1280,900")
-    yield driver
-    driver.quit()
-
-
-def with_password(user):
-    # A server of its own runs with the production hashers, not the fast one of the test process.
-    hasher = PBKDF2PasswordHasher()
-    user.password = hasher.encode(f.PASSWORD, hasher.salt())
-    user.save()
-    return user
 
 
 def is_live(browser, selector: str) -> bool:

@@ -1,11 +1,7 @@
 """Storing a batch of MQTT messages: validate, drop repeats, write, derive — one
 transaction, so that the worker acknowledges to the broker only what is committed.
 
-Rows below a gateway's highest stored seq are first looked up: a repeat of a stored event is
-left out, a reused seq is refused, a gap is filled. On PostgreSQL the events then go in by
-COPY into a staging table and one INSERT … ON CONFLICT DO NOTHING RETURNING, which tells new
-events from repeats stored meanwhile by another worker; the table is partitioned by month
-(telemetry.partitions). On SQLite the same statement runs row by row.
+New events are told from repeats and reused seqs, and inserted, by telemetry.event_writes.
 
 The same transaction moves each gateway's end-to-end acknowledgement (`Acknowledged`),
 which the worker publishes to the agent after the commit. A message that the database
@@ -14,20 +10,20 @@ the one that fails becomes a dead letter (see `write_isolating`).
 """
 
 import datetime as dt
-import json
 import logging
 from collections import Counter as Tally
 from dataclasses import dataclass, field
 
 import orjson
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, connection, transaction
-from django.db.models import F, Max, Min, OuterRef, Q, Subquery
+from django.db import InterfaceError, OperationalError, transaction
+from django.db.models import F, Max, Min, Q
 
 from config import metrics
 from gateway import protocol
 from instruments.services import record_change_note, settled_horizon
 from telemetry import sessions
+from telemetry.event_writes import Row, insert, sort_out, stored_again
 from telemetry.models import Acknowledged, Counter, DeadLetter, Event, Gateway, GatewayStatus
 from telemetry.partitions import Partitions, retention_cutoff
 
@@ -44,9 +40,6 @@ SEQ_REUSED_DETAIL = (
     "so seq no longer identifies its events; give the gateway a new outbox that continues after the last seq"
 )
 PARTITIONS = Partitions()  # the months this process knows have a partition
-COLUMNS = ("gateway_id", "seq", "instrument_id", "ts", "state", "power_w", "readings", "received_at")
-# An event to store: the COLUMNS, then the gateway id (its code) for dead letters.
-Row = tuple[int, int, int, dt.datetime, str, float | None, dict[str, float] | None, dt.datetime, str]
 
 
 @dataclass(frozen=True)
@@ -218,9 +211,9 @@ def write(prepared: Prepared, directory: Directory, now: dt.datetime) -> Result:
     rows, letters = prepared.rows, list(prepared.letters)
     PARTITIONS.ensure(row[3] for row in rows)
     with transaction.atomic():
-        insert, reused = _sort_out(rows)
-        new = _insert(insert)
-        reused += _reused(insert, new)
+        to_insert, reused = sort_out(rows)
+        new = insert(to_insert)
+        reused += stored_again(to_insert, new)
         for row in reused:
             letters.append(DeadLetter(received_at=row[7], topic=protocol.events_topic(row[8]), gateway_code=row[8],
                                       seq=row[1], reason=SEQ_REUSED, detail=SEQ_REUSED_DETAIL))  # fmt: skip
@@ -258,95 +251,6 @@ def _letter(message: Message, reason: str, detail: str, seq: int | None = None, 
         detail=detail[:1000],
         payload=message.payload[:4096] if payload else b"",
     )
-
-
-def _sort_out(rows: list[Row]) -> tuple[list[Row], list[Row]]:
-    """(rows to insert, rows reusing a stored seq for another event). A row above its
-    gateway's highest stored seq is new; one at or below it repeats a stored event (left
-    out), reuses its seq, or fills a gap (inserted). On PostgreSQL the repeat key holds `ts`
-    (events are partitioned by it), so a reused seq is found here, not by the key."""
-    tops = _highest_seqs({row[0] for row in rows})
-    below = [row for row in rows if row[1] <= tops.get(row[0], -1)]
-    if not below:
-        return rows, []
-    stored = _stored(below)
-    insert, reused = [], []
-    for row in rows:
-        found = stored.get((row[0], row[1]))
-        if found is None:
-            insert.append(row)
-        elif found != (row[2], row[3], row[4]):
-            reused.append(row)
-    return insert, reused
-
-
-def _highest_seqs(gateways: set[int]) -> dict[int, int]:
-    """Each gateway's highest stored seq: one index probe per gateway (and partition)."""
-    top = Event.objects.filter(gateway_id=OuterRef("pk")).order_by("-seq").values("seq")[:1]
-    found = Gateway.objects.filter(pk__in=gateways).annotate(top=Subquery(top)).values_list("pk", "top")
-    return {pk: seq for pk, seq in found if seq is not None}
-
-
-def _stored(rows: list[Row]) -> dict[tuple[int, int], tuple[int, dt.datetime, str]]:
-    stored = {}
-    for gateway_id in {row[0] for row in rows}:
-        seqs = [row[1] for row in rows if row[0] == gateway_id]
-        for seq, instrument, ts, state in Event.objects.filter(gateway_id=gateway_id, seq__in=seqs).values_list(
-            "seq", "instrument_id", "ts", "state"
-        ):
-            stored[(gateway_id, seq)] = (instrument, ts, state)
-    return stored
-
-
-def _reused(rows: list[Row], new: set[tuple[int, int]]) -> list[Row]:
-    """Rows refused by the repeat key (another worker stored the same seq meanwhile) that
-    are not the same event: a real redelivery carries the same instrument, time and state."""
-    repeats = [row for row in rows if (row[0], row[1]) not in new]
-    if not repeats:
-        return []
-    stored = _stored(repeats)
-    return [row for row in repeats if stored.get((row[0], row[1])) != (row[2], row[3], row[4])]
-
-
-def _insert(rows: list[Row]) -> set[tuple[int, int]]:
-    """Insert events, skipping (gateway, seq) pairs already stored; returns the new pairs."""
-    if not rows:
-        return set()
-    if connection.vendor == "postgresql":
-        return _insert_postgres(rows)
-    new: set[tuple[int, int]] = set()
-    with connection.cursor() as cursor:
-        for row in rows:
-            cursor.execute(
-                f"INSERT INTO telemetry_event ({', '.join(COLUMNS)}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
-                "ON CONFLICT (gateway_id, seq) DO NOTHING RETURNING gateway_id, seq",
-                [*row[:6], json.dumps(row[6]) if row[6] is not None else None, row[7]],
-            )
-            new.update(tuple(r) for r in cursor.fetchall())
-    return new
-
-
-def _insert_postgres(rows: list[Row]) -> set[tuple[int, int]]:
-    from psycopg.types.json import Jsonb
-
-    with connection.cursor() as wrapper:
-        cursor = wrapper.cursor  # psycopg's own cursor, for COPY
-        cursor.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS ingest_stage (gateway_id integer, seq bigint, instrument_id bigint, "
-            "ts timestamptz, state varchar(8), power_w double precision, readings jsonb, received_at timestamptz) "
-            "ON COMMIT DELETE ROWS"
-        )
-        # Empty even inside an outer transaction that has not committed yet.
-        cursor.execute("TRUNCATE ingest_stage")
-        with cursor.copy(f"COPY ingest_stage ({', '.join(COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types(["int4", "int8", "int8", "timestamptz", "varchar", "float8", "jsonb", "timestamptz"])
-            for row in rows:
-                copy.write_row((*row[:6], Jsonb(row[6]) if row[6] is not None else None, row[7]))
-        cursor.execute(
-            f"INSERT INTO telemetry_event ({', '.join(COLUMNS)}) SELECT {', '.join(COLUMNS)} FROM ingest_stage "
-            "ON CONFLICT (gateway_id, seq, ts) DO NOTHING RETURNING gateway_id, seq"
-        )
-        return {tuple(r) for r in cursor.fetchall()}
 
 
 def _statuses(messages: list[Message], directory: Directory, now: dt.datetime, result: Result) -> None:

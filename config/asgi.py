@@ -6,11 +6,38 @@ visitor's cookies) and with the session user attached.
 
 import os
 
-from django.core.asgi import get_asgi_application
+import django
+from asgiref.sync import sync_to_async
+from django.core.handlers.asgi import ASGIHandler
+from django.core.handlers.base import BaseHandler
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 # Django must be set up before anything imports models (the consumers do).
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)
+
+
+class SyncStackHandler(ASGIHandler):
+    """Django's ASGI handler, but the middleware and the view run as one synchronous call
+    in the request's own thread.
+
+    Every view and nearly every middleware here is synchronous. Django's own handler runs
+    the middleware chain in async mode, so each request crosses between the event loop
+    and a thread for every middleware that is not natively async (WhiteNoise is sync only,
+    Django's are adapted): some twenty crossings a request, a third of a simple request's
+    CPU in `bench/booking_bench.py`. Here there is one.
+    """
+
+    def __init__(self) -> None:
+        BaseHandler.__init__(self)
+        self.load_middleware(is_async=False)
+
+    async def get_response_async(self, request):
+        # thread_sensitive: the thread of this request (ASGIHandler gives each request a
+        # ThreadSensitiveContext), where the request_started/finished signals also run.
+        return await sync_to_async(self.get_response, thread_sensitive=True)(request)
+
+
+django_asgi_app = SyncStackHandler()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

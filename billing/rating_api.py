@@ -10,11 +10,12 @@ from rest_framework.response import Response
 from billing import ratings
 from billing.models import Rating
 from booking.models import Reservation, SampleOrder
+from config.api import ModelSerializer
 
 SCORE_ERRORS = {key: ratings.SCORE_RANGE for key in ("invalid", "min_value", "max_value", "max_string_length")}
 
 
-class RatingSerializer(serializers.ModelSerializer):
+class RatingSerializer(ModelSerializer):
     instrument = serializers.IntegerField(source="instrument_id", read_only=True)
     instrument_code = serializers.CharField(source="instrument.code", read_only=True)
     average = serializers.FloatField(read_only=True)

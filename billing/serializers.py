@@ -24,7 +24,7 @@ from billing.models import (
     VoucherGrant,
     VoucherProgramme,
 )
-from config.api import CodeRelatedField
+from config.api import CodeRelatedField, ModelSerializer
 from instruments.models import Instrument
 
 ONE_DECISION = _("Give either an amount to grant or a reason to refuse, not both.")
@@ -49,7 +49,7 @@ def region_code(**kwargs) -> serializers.SlugRelatedField:
 # Rate cards
 
 
-class RateCardSerializer(serializers.ModelSerializer):
+class RateCardSerializer(ModelSerializer):
     instrument = serializers.CharField(source="instrument.code", read_only=True, help_text="instrument code")
 
     class Meta:
@@ -87,7 +87,7 @@ class RateCardCreateSerializer(serializers.Serializer):
 # Charges and invoices
 
 
-class ChargeLineSerializer(serializers.ModelSerializer):
+class ChargeLineSerializer(ModelSerializer):
     label = serializers.CharField(read_only=True, help_text="what the line counts, in the reader's language")
 
     class Meta:
@@ -96,7 +96,7 @@ class ChargeLineSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ChargeSerializer(serializers.ModelSerializer):
+class ChargeSerializer(ModelSerializer):
     instrument = serializers.CharField(source="instrument.code", read_only=True)
     provider = serializers.CharField(source="provider.code", read_only=True)
     customer = serializers.CharField(source="customer.code", read_only=True)
@@ -121,7 +121,7 @@ class ChargeSerializer(serializers.ModelSerializer):
         return charge.voucher_exception_at is not None
 
 
-class PaymentSerializer(serializers.ModelSerializer):
+class PaymentSerializer(ModelSerializer):
     recorded_by = serializers.CharField(source="recorded_by.username", read_only=True)
 
     class Meta:
@@ -130,7 +130,7 @@ class PaymentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class InvoiceSerializer(serializers.ModelSerializer):
+class InvoiceSerializer(ModelSerializer):
     provider = serializers.CharField(source="provider.code", read_only=True)
     customer = serializers.CharField(source="customer.code", read_only=True)
     customer_due = money(read_only=True, help_text="total less what vouchers pay")
@@ -174,7 +174,7 @@ class PaymentCreateSerializer(serializers.Serializer):
 # Vouchers
 
 
-class ProgrammeSerializer(serializers.ModelSerializer):
+class ProgrammeSerializer(ModelSerializer):
     regulator = serializers.CharField(source="regulator.code", read_only=True)
     customer_region = serializers.CharField(source="customer_region_id", read_only=True)
     provider_region = serializers.CharField(source="provider_region_id", read_only=True)
@@ -202,7 +202,7 @@ class ProgrammeCreateSerializer(serializers.Serializer):
     valid_until = serializers.DateField(help_text="inclusive")
 
 
-class GrantSerializer(serializers.ModelSerializer):
+class GrantSerializer(ModelSerializer):
     programme_name = serializers.CharField(source="programme.name", read_only=True)
     enterprise = serializers.CharField(source="enterprise.code", read_only=True)
     applicant = serializers.CharField(source="applicant.username", read_only=True)
@@ -240,7 +240,7 @@ class GrantDecideSerializer(serializers.Serializer):
         return data
 
 
-class ClaimLineSerializer(serializers.ModelSerializer):
+class ClaimLineSerializer(ModelSerializer):
     charge = serializers.IntegerField(source="payment.charge_id", read_only=True)
     invoice_number = serializers.CharField(source="payment.invoice.number", read_only=True)
     enterprise = serializers.CharField(source="payment.grant.enterprise.code", read_only=True)
@@ -252,7 +252,7 @@ class ClaimLineSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ClaimSerializer(serializers.ModelSerializer):
+class ClaimSerializer(ModelSerializer):
     programme_name = serializers.CharField(source="programme.name", read_only=True)
     provider = serializers.CharField(source="provider.code", read_only=True)
     lines = ClaimLineSerializer(many=True, read_only=True)

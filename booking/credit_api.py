@@ -8,6 +8,7 @@ from rest_framework.response import Response
 
 from booking import credit
 from booking.models import CreditMark
+from config.api import ModelSerializer
 
 
 class MarkCountsSerializer(serializers.Serializer):
@@ -28,7 +29,7 @@ class CreditRecordSerializer(serializers.Serializer):
     organization_marks = MarkCountsSerializer(help_text="their organization's marks in the window, by kind")
 
 
-class CreditMarkSerializer(serializers.ModelSerializer):
+class CreditMarkSerializer(ModelSerializer):
     user = serializers.CharField(source="user.username", default=None, read_only=True)
     organization = serializers.CharField(source="organization.code", read_only=True)
     lifted_by = serializers.CharField(source="lifted_by.username", default=None, read_only=True)

@@ -1,42 +1,42 @@
 from rest_framework import serializers
 
 from accounts.models import Organization, Region
-from config.api import TextKeyRelatedField
+from config.api import ModelSerializer, TextKeyRelatedField
 from instruments.models import Category, Instrument, InstrumentPhoto, Lab
 from instruments.services import EDITABLE_FIELDS
 
 
-class RegionSerializer(serializers.ModelSerializer):
+class RegionSerializer(ModelSerializer):
     class Meta:
         model = Region
         fields = ["code", "name_zh", "name_en", "level"]
 
 
-class CategorySerializer(serializers.ModelSerializer):
+class CategorySerializer(ModelSerializer):
     class Meta:
         model = Category
         fields = ["code", "name_zh", "name_en"]
 
 
-class InstitutionSerializer(serializers.ModelSerializer):
+class InstitutionSerializer(ModelSerializer):
     class Meta:
         model = Organization
         fields = ["code", "name_zh", "name_en", "kind"]
 
 
-class LabSerializer(serializers.ModelSerializer):
+class LabSerializer(ModelSerializer):
     class Meta:
         model = Lab
         fields = ["id", "code", "name_zh", "name_en"]
 
 
-class PhotoSerializer(serializers.ModelSerializer):
+class PhotoSerializer(ModelSerializer):
     class Meta:
         model = InstrumentPhoto
         fields = ["id", "image", "thumbnail", "width", "height", "caption"]
 
 
-class InstrumentListSerializer(serializers.ModelSerializer):
+class InstrumentListSerializer(ModelSerializer):
     category = CategorySerializer()
     institution = InstitutionSerializer()
     lab = LabSerializer()
@@ -83,7 +83,7 @@ class InstrumentDetailSerializer(InstrumentListSerializer):
         )]  # fmt: skip
 
 
-class InstrumentWriteSerializer(serializers.ModelSerializer):
+class InstrumentWriteSerializer(ModelSerializer):
     """Input for creating and editing; the service checks who may write where."""
 
     lab = serializers.PrimaryKeyRelatedField(queryset=Lab.objects.select_related("institution"))

@@ -9,6 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.permissions import is_platform_admin, regulated_region
+from config.api import ModelSerializer
 from openness import api, scoring, services
 from openness import evaluation as ev
 from openness.models import EvaluationResult, EvaluationRound
@@ -34,7 +35,7 @@ def indicators_described() -> dict:
     }
 
 
-class RoundSerializer(serializers.ModelSerializer):
+class RoundSerializer(ModelSerializer):
     region_name = serializers.CharField(source="region.name", read_only=True)
     period_from = serializers.DateTimeField(source="period_start", read_only=True)
     period_to = serializers.DateTimeField(source="period_end", read_only=True)
@@ -85,7 +86,7 @@ class RoundUpdateSerializer(serializers.Serializer):
     config = serializers.JSONField(required=False, help_text="indicators {key: {weight, curve}} and grades")
 
 
-class ResultSerializer(serializers.ModelSerializer):
+class ResultSerializer(ModelSerializer):
     institution = serializers.CharField(source="institution.code")
     institution_name = serializers.CharField(source="institution.name")
     grade_label = serializers.SerializerMethodField()

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from accounts.models import Organization, Region
 from accounts.permissions import regulated_region
+from config.api import ModelSerializer
 from openness import api, services
 from openness.flags import flags_visible, may_see_flags
 from openness.models import Flag
@@ -36,7 +37,7 @@ class FlagReader(permissions.BasePermission):
         return may_see_flags(user=request.user)
 
 
-class FlagSerializer(serializers.ModelSerializer):
+class FlagSerializer(ModelSerializer):
     instrument = serializers.CharField(source="instrument.code")
     instrument_name = serializers.CharField(source="instrument.name")
     institution = serializers.CharField(source="instrument.institution.code")

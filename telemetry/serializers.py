@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from config.api import ModelSerializer
 from telemetry.models import Gateway
 
 
@@ -9,7 +10,7 @@ class LabBriefSerializer(serializers.Serializer):
     institution = serializers.CharField(source="institution.code")
 
 
-class GatewaySerializer(serializers.ModelSerializer):
+class GatewaySerializer(ModelSerializer):
     lab = LabBriefSerializer(read_only=True)
     active = serializers.BooleanField(read_only=True)
     instruments = serializers.SerializerMethodField(help_text="codes of the instruments it reports for")

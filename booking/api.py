@@ -146,7 +146,10 @@ class ReservationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         # read back through the visibility query, and its history is what was just written.
         reservation.organization = request.user.organization
         reservation._prefetched_objects_cache = {"history": reservation.history_written}
-        data = ReservationSerializer(reservation, context=self.get_serializer_context()).data
+        lab = reservation.instrument.lab
+        decides = selectors.can_decide(request.user, reservation, managers=reservation.managers_told)
+        context = {**self.get_serializer_context(), "_decides_for_lab": {lab.pk: decides}}
+        data = ReservationSerializer(reservation, context=context).data
         return Response(data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ApprovalNoteSerializer, responses=ReservationSerializer)

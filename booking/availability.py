@@ -145,7 +145,7 @@ def load_calendars(
     """`with_held=False` leaves `held` empty, for callers that do not read it (booking checks
     clashes in its own transaction)."""
     instruments = list(instruments)
-    policies = {p.instrument_id: p for p in BookingPolicy.objects.filter(instrument__in=instruments)}
+    policies = _policies(instruments)
     for instrument in instruments:
         if instrument.pk in policies:
             policies[instrument.pk].instrument = instrument  # the instrument in hand, not another copy
@@ -164,6 +164,15 @@ def load_calendars(
             calendar.closed = expander.spans(events.get(policy.closures_id, []))
         calendars.append(calendar)
     return calendars
+
+
+def _policies(instruments: list[Instrument]) -> dict[int, BookingPolicy]:
+    """The instruments' policies: those loaded with them (select_related("policy")), or
+    from one query."""
+    loaded = Instrument.policy.related  # type: ignore[attr-defined]  # the reverse one-to-one
+    if instruments and all(loaded.is_cached(i) for i in instruments):
+        return {i.pk: policy for i in instruments if (policy := loaded.get_cached_value(i)) is not None}
+    return {p.instrument_id: p for p in BookingPolicy.objects.filter(instrument__in=instruments)}
 
 
 def held_spans(

@@ -5,7 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from schedule.models import Calendar
 
-from accounts.models import Organization
+from accounts.models import Organization, User
 from instruments.models import Instrument
 
 
@@ -129,9 +129,11 @@ class Reservation(models.Model):
     import_ref = models.CharField(_("import reference"), max_length=64, null=True, blank=True, unique=True,
                                   editable=False)  # fmt: skip
     # Set on some instances, never stored: the requester's record at the deciding manager's labs
-    # (booking.selectors.requester_history_attach) and the history entries written with a new booking.
+    # (booking.selectors.requester_history_attach); the history entries written with a new booking
+    # and the lab's managers told of it (booking.services.reservation_create).
     requester_history: dict[str, int]
     history_written: "list[ReservationEvent]"
+    managers_told: "list[User]"
 
     class Meta:
         ordering = ["start"]

@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.models import User
 from booking.models import Notification, Reservation
+from instruments.models import Lab
 
 log = logging.getLogger(__name__)
 Kind = Notification.Kind
@@ -43,12 +44,18 @@ def notify(user: User, reservation: Reservation, kind: str, *, mail: bool = True
 
 
 def managers_of(reservation: Reservation) -> list[User]:
-    """The lab's managers, or the institution's admins for a lab without managers."""
+    """The lab's managers, or the institution's admins for a lab without managers (one query)."""
     lab = reservation.instrument.lab
-    managers = list(lab.managers.filter(is_active=True))
-    if managers:
-        return managers
-    return list(User.objects.filter(organization_id=lab.institution_id, role=User.Role.ORG_ADMIN, is_active=True))
+    candidates = list(
+        User.objects.filter(
+            Q(managed_labs=lab) | Q(organization_id=lab.institution_id, role=User.Role.ORG_ADMIN), is_active=True
+        )
+        .annotate(manages=Exists(Lab.managers.through.objects.filter(lab=lab, user=OuterRef("pk"))))
+        .distinct()
+        .order_by("pk")
+    )
+    managers = [user for user in candidates if user.manages]
+    return managers or candidates
 
 
 def notify_managers(reservation: Reservation, kind: str, *, mail: bool = True) -> None:
@@ -56,18 +63,19 @@ def notify_managers(reservation: Reservation, kind: str, *, mail: bool = True) -
         notify(manager, reservation, kind, mail=mail)
 
 
-def on_create(reservation: Reservation) -> None:
+def on_create(reservation: Reservation) -> list[User]:
     """A request is the managers' to decide; a booking approved at once is only news to them.
-    A new booking has no older notices to supersede: its notices go in with one insert."""
+    A new booking has no older notices to supersede: its notices go in with one insert.
+    Returns the managers told (`managers_of`)."""
     now = timezone.now()
     over = reservation.end <= now
+    managers = managers_of(reservation)
     if reservation.status == Reservation.Status.PENDING:
-        notices = [(manager, Kind.REQUESTED, True, over) for manager in managers_of(reservation)]
+        notices = [(manager, Kind.REQUESTED, True, over) for manager in managers]
     else:
         # A manager booking their own lab's instrument: the approval supersedes the news.
         notices = [
-            (manager, Kind.BOOKED, False, over or manager.pk == reservation.requester_id)
-            for manager in managers_of(reservation)
+            (manager, Kind.BOOKED, False, over or manager.pk == reservation.requester_id) for manager in managers
         ]
         notices.append((reservation.requester, Kind.APPROVED, True, over))
     Notification.objects.bulk_create(
@@ -78,6 +86,7 @@ def on_create(reservation: Reservation) -> None:
         for user, kind, mail, read in notices
         if user.is_active
     )  # fmt: skip
+    return managers
 
 
 def on_transition(reservation: Reservation, to: str, *, by: User | None) -> None:

@@ -1,6 +1,6 @@
 import datetime as dt
 import operator
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from functools import reduce
 
 from django.db.models import Count, Q, QuerySet
@@ -30,8 +30,9 @@ def can_see(user: AnyUser, reservation: Reservation) -> bool:
     return reservations_visible_to(user).filter(pk=reservation.pk).exists()
 
 
-def can_decide(user: AnyUser, reservation: Reservation) -> bool:
-    return can_manage_lab(user, reservation.instrument.lab)
+def can_decide(user: AnyUser, reservation: Reservation, *, managers: Collection[User] | None = None) -> bool:
+    """`managers`: as `can_manage_lab` takes them."""
+    return can_manage_lab(user, reservation.instrument.lab, managers=managers)
 
 
 def inbox(user: AnyUser) -> QuerySet[Reservation]:

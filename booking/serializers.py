@@ -9,6 +9,7 @@ from booking.sample_files import RESULTS_EMPTY, RESULTS_REQUIRED, display_name
 from booking.samples import DESCRIPTION_REQUIRED, MAX_COST_CENTRE, MAX_SAMPLES, MAX_TEXT, SAMPLES_FIELD_ERRORS
 from booking.selectors import can_confirm_sample_order, can_decide, can_decide_sample_order, can_download_results
 from booking.services import REASON_REQUIRED
+from config.api import ModelSerializer
 from instruments.models import Instrument
 
 
@@ -27,13 +28,13 @@ class AvailabilitySerializer(serializers.Serializer):
     busy = SpanSerializer(many=True)
 
 
-class InstrumentBriefSerializer(serializers.ModelSerializer):
+class InstrumentBriefSerializer(ModelSerializer):
     class Meta:
         model = Instrument
         fields = ["id", "code", "name_zh", "name_en"]
 
 
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(ModelSerializer):
     by = serializers.CharField(source="by.username", default=None, allow_null=True, read_only=True)  # None: the system
 
     class Meta:
@@ -41,7 +42,7 @@ class EventSerializer(serializers.ModelSerializer):
         fields = ["from_status", "to_status", "by", "at", "reason"]
 
 
-class ReservationSerializer(serializers.ModelSerializer):
+class ReservationSerializer(ModelSerializer):
     instrument = InstrumentBriefSerializer(read_only=True)
     requester = serializers.CharField(source="requester.username", read_only=True)
     organization = serializers.CharField(source="organization.code", read_only=True)
@@ -101,7 +102,9 @@ class ReservationSerializer(serializers.ModelSerializer):
 
 
 class ReservationCreateSerializer(serializers.Serializer):
-    instrument = serializers.PrimaryKeyRelatedField(queryset=Instrument.objects.select_related("lab__institution"))
+    instrument = serializers.PrimaryKeyRelatedField(
+        queryset=Instrument.objects.select_related("lab__institution", "policy")
+    )
     start = serializers.DateTimeField()
     end = serializers.DateTimeField()
     purpose = serializers.CharField(max_length=2000)
@@ -123,7 +126,7 @@ class ApprovalNoteSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class SampleOrderSerializer(serializers.ModelSerializer):
+class SampleOrderSerializer(ModelSerializer):
     instrument = InstrumentBriefSerializer(read_only=True)
     requester = serializers.CharField(source="requester.username", read_only=True)
     organization = serializers.CharField(source="organization.code", read_only=True)

@@ -87,7 +87,8 @@ def reservation_create(
 ) -> Reservation:
     """Book, or ask to book. `cost_centre` is the grant or cost centre (经费卡号) that users of
     the owning institution charge their use to. The booking comes back with
-    `history_written`: the history entries written with it."""
+    `history_written`, the history entries written with it, and `managers_told`, the lab's
+    managers (`notifications.managers_of`)."""
     policy_rules = rules(now=now)
     request = BookingRequest(instrument=instrument, requester=requester, start=start, end=end)
     window = dt.timedelta(days=1)
@@ -138,7 +139,7 @@ def reservation_create(
                 expires_at=expires_at,
             )
             event = ReservationEvent.objects.create(reservation=reservation, to_status=reservation.status, by=requester)
-            notifications.on_create(reservation)
+            managers = notifications.on_create(reservation)
             transaction.on_commit(lambda: live.reservation_changed(reservation))
     except IntegrityError as error:
         if "reservation_no_overlap" in str(error):
@@ -146,6 +147,7 @@ def reservation_create(
         raise
     # Its history so far, so that an answer can be built without reading the booking back.
     reservation.history_written = [event]
+    reservation.managers_told = managers
     return reservation
 
 

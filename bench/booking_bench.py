@@ -12,6 +12,11 @@
    baseline of merely loading those instruments and their policies.
 
     .venv/bin/python -m bench.booking_bench [--seconds 10] [--clients 16] [--servers 2]
+        [--server daphne|gunicorn|uvicorn] [--threads 8] [--only-http]
+
+`--server` measures another server in place of daphne: gunicorn's threaded workers serving
+config.wsgi (HTTP only), or uvicorn serving config.asgi; each process's CPU includes its
+workers'.
 """
 
 import argparse
@@ -36,6 +41,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--servers", type=int, default=2, help="daphne processes")
     parser.add_argument("--instruments", type=int, default=1000)
+    parser.add_argument("--server", default="daphne", choices=["daphne", "uvicorn", "gunicorn"])
+    parser.add_argument("--threads", type=int, default=8, help="gunicorn threads per process")
+    parser.add_argument("--only-http", action="store_true", help="leave out the availability search")
     args = parser.parse_args()
 
     print("load average at start:", _load())
@@ -52,9 +60,10 @@ def main() -> None:
         call_command("migrate", verbosity=0)
         instruments, tokens = _seed(args.instruments, args.clients)
         print(f"PostgreSQL {server.port}, {len(instruments)} instruments, {args.clients} clients, "
-              f"{args.servers} daphne process(es), {args.seconds:.0f} s per run")  # fmt: skip
+              f"{args.servers} {args.server} process(es), {args.seconds:.0f} s per run")  # fmt: skip
         _http_runs(args, instruments, tokens, server, redis)
-        _availability_runs(instruments)
+        if not args.only_http:
+            _availability_runs(instruments)
     finally:
         redis.stop()
         server.stop()
@@ -164,13 +173,14 @@ def _http_runs(args, instruments, tokens, server, redis) -> None:
         "THROTTLE_BOOKING": "1000000/min",  # the bench measures booking, not the brake on it
     }  # fmt: skip
     postmaster = _postmaster_pid()
-    with WebServers(args.servers, server.database_url("postgres"), **production) as servers:
+    command = _server_command(args)
+    with WebServers(args.servers, server.database_url("postgres"), command=command, **production) as servers:
         web = [p.pid for p in servers.processes]
         _run(servers.urls, tokens, reads, 2)  # warm up
         baseline = _measured(lambda: _run(servers.urls, tokens, reads, args.seconds), web, postmaster)
         created = _measured(lambda: _run(servers.urls, tokens, creates, args.seconds), web, postmaster)
         connections = _pg_connections()
-    print("\nHTTP, daphne + PostgreSQL + Redis")
+    print(f"\nHTTP, {args.server} + PostgreSQL + Redis")
     print(f"  {'run':<28}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'queries':>9}{'web CPU ms':>12}"
           f"{'PG CPU ms':>11}")  # fmt: skip
     for name, run, key in (("baseline GET instrument", baseline, "read"), ("POST reservation", created, "create")):
@@ -203,10 +213,37 @@ def _queries(make_request, token: str) -> int:
     return len(captured.captured_queries)
 
 
+def _server_command(args):
+    from config import processes
+
+    if args.server == "uvicorn":
+        return lambda port: [processes.PYTHON, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(port),
+                             "--no-access-log", "--lifespan", "off", "config.asgi:application"]  # fmt: skip
+    if args.server == "gunicorn":
+        return lambda port: [processes.PYTHON, "-m", "gunicorn", "-b", f"127.0.0.1:{port}", "-w", "1",
+                             "-k", "gthread", "--threads", str(args.threads), "config.wsgi:application"]  # fmt: skip
+    return lambda port: processes.web(port=port)
+
+
+def _tree_cpu_ms(pid: int) -> float:
+    """A process and its live descendants (a server's workers)."""
+    total = _cpu_ms(pid, children=True)
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    parent = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError):
+                continue
+            if parent == pid:
+                total += _tree_cpu_ms(int(entry))
+    return total
+
+
 def _measured(run, web: list[int], postmaster: int) -> dict:
-    web_before, pg_before = sum(_cpu_ms(pid) for pid in web), _postgres_cpu_ms(postmaster)
+    web_before, pg_before = sum(_tree_cpu_ms(pid) for pid in web), _postgres_cpu_ms(postmaster)
     result = run()
-    web_ms, pg_ms = sum(_cpu_ms(pid) for pid in web) - web_before, _postgres_cpu_ms(postmaster) - pg_before
+    web_ms, pg_ms = sum(_tree_cpu_ms(pid) for pid in web) - web_before, _postgres_cpu_ms(postmaster) - pg_before
     return {**result, "web_ms": web_ms / result["requests"], "pg_ms": pg_ms / result["requests"]}
 
 

@@ -51,7 +51,7 @@ class WebServers:
     """Real daphne processes serving config.asgi on free ports, started with the
     production command (config.processes.web) against the given database."""
 
-    def __init__(self, count: int, database: str, **environ: str):
+    def __init__(self, count: int, database: str, *, command=None, **environ: str):
         from config import processes
         from tests.servers import free_port
 
@@ -61,7 +61,7 @@ class WebServers:
         env = {**clean, **TEST_SETTINGS, "DATABASE_URL": database, "LOG_LEVEL": "WARNING", **environ}
         self.processes = [
             subprocess.Popen(
-                processes.local(processes.web(port=port)),
+                processes.local((command or (lambda port: processes.web(port=port)))(port)),
                 cwd=ROOT,
                 env=env,
                 stdout=subprocess.DEVNULL,

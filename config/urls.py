@@ -91,3 +91,5 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("metrics", metrics.endpoint, name="metrics"),
 ]
+
+handler500 = "config.unavailable.server_error"  # a middleware that cannot reach the database: 503, not 500

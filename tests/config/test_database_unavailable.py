@@ -28,6 +28,7 @@ urlpatterns = [
     path("bug/", bug),
     path("", include(config.urls)),
 ]
+handler500 = config.urls.handler500  # the project's last-chance handler
 pytestmark = pytest.mark.urls(__name__)
 
 
@@ -57,3 +58,27 @@ def test_the_page_follows_the_readers_language(client):
 def test_other_errors_stay_500(client):
     client.raise_request_exception = False
     assert client.get("/bug/").status_code == 500
+
+
+class SessionStoreAway:
+    """A middleware that reads the database before any view runs (as the session and the
+    signed-in user do), when the database is away."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        raise OperationalError("connection to server failed: Connection refused")
+
+
+@pytest.fixture
+def middleware_away(settings):
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE[:4], f"{__name__}.SessionStoreAway", *settings.MIDDLEWARE[4:]]
+
+
+@pytest.mark.parametrize(("url", "kind"), [("/api/v1/instruments/", "application/json"), ("/", "text/html")])
+def test_a_middleware_that_cannot_reach_the_database_answers_503_too(client, middleware_away, url, kind):
+    client.raise_request_exception = False
+    response = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 503 and int(response["Retry-After"]) > 0
+    assert response["Content-Type"].startswith(kind) and "Connection refused" not in response.content.decode()

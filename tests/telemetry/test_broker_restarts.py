@@ -4,6 +4,7 @@ once and the agents' outboxes end empty. Mosquitto 2.0 forgets shared subscripti
 restart and drops what arrives for them until the worker subscribes again: only the
 server's end-to-end acknowledgement makes the agents send those events again."""
 
+import datetime as dt
 import threading
 
 import pytest
@@ -11,6 +12,7 @@ from django.db import connection
 
 from gateway.agent import Agent, Watched
 from gateway.outbox import Outbox
+from gateway.protocol import format_ts
 from telemetry.models import Counter, DeadLetter, Event
 from telemetry.worker import Worker
 from tests.mqtt import INGEST_PASSWORD, INGEST_USER
@@ -28,8 +30,9 @@ class Lab:
     """Two gateways with their agents (quick to re-send), and an ingest worker that can be
     stopped and started again under the same client id."""
 
-    def __init__(self, site, broker, tmp_path):
+    def __init__(self, site, broker, tmp_path, *, outbox_events: int | None = None):
         self.broker, self.clock, self.worker = broker, Clock(), None
+        self.outbox_events = outbox_events
         self.probes = [Scripted("idle") for _ in range(4)]
         self.agents = [
             self._agent("gw-a", site.secret, [(i.code, p) for i, p in zip(site.instruments, self.probes, strict=False)],
@@ -41,11 +44,14 @@ class Lab:
 
     def _agent(self, code, secret, watched, tmp_path) -> Agent:
         agent = Agent(gateway=code, password=secret, host="127.0.0.1", port=self.broker.port,
-                      outbox=Outbox(tmp_path / f"{code}.sqlite3"), watched=[Watched(c, p) for c, p in watched],
+                      outbox=self._outbox(tmp_path / f"{code}.sqlite3"), watched=[Watched(c, p) for c, p in watched],
                       heartbeat_seconds=60, sample_seconds=3600, batch_size=5, ack_timeout=1,
                       clock=self.clock)  # fmt: skip
         agent.client.reconnect_delay_set(1, 2)
         return agent
+
+    def _outbox(self, path) -> Outbox:
+        return Outbox(path) if self.outbox_events is None else Outbox(path, max_events=self.outbox_events)
 
     def start_worker(self, *, reconnect_delay: int = 1) -> None:
         self.worker = Worker(url=self.broker.url, client_id="ingest-test", username=INGEST_USER,
@@ -141,3 +147,45 @@ def test_an_agent_re_sends_what_the_broker_acknowledged_but_the_server_never_sto
     lab.start_worker()
     assert_every_event_stored_once(lab)
     assert all(agent.resends >= 1 for agent in lab.agents)
+
+
+@pytest.fixture
+def small_outboxes(site, broker, tmp_path):
+    made = Lab(site, broker, tmp_path, outbox_events=40)
+    yield made
+    made.close()
+
+
+def test_an_agent_offline_for_an_hour_with_a_full_outbox_delivers_what_it_kept_once(small_outboxes):
+    """An hour of simulated minutes with the broker away: the outboxes fill and drop the oldest
+    heartbeats, never a state change, and count what they dropped; back online, every event
+    they kept is stored once, and nothing else."""
+    lab = small_outboxes
+    lab.broker.stop(keep_data=True)
+    wait_until(lambda: not any(agent.connected for agent in lab.agents), timeout=60, every=0.1)
+    changes = {agent.gateway: set() for agent in lab.agents}  # (instrument, time) of each state change
+    for minute in range(60):
+        for n, probe in enumerate(lab.probes):
+            probe.state = "running" if (minute // 15 + n) % 2 else "idle"  # a change a quarter hour
+        for agent in lab.agents:
+            before = [item.state for item in agent.watched]
+            agent.sample()
+            at = format_ts(dt.datetime.fromtimestamp(lab.clock.now, dt.UTC))
+            changes[agent.gateway] |= {(item.code, at) for b, item in zip(before, agent.watched, strict=True)
+                                       if b != item.state}  # fmt: skip
+        lab.clock.advance(60)
+    kept = {agent.gateway: agent.outbox.take(after=0, limit=10_000) for agent in lab.agents}
+    for agent in lab.agents:
+        stats = agent.outbox.stats()
+        assert stats["dropped"] > 0 and stats["pending"] == len(kept[agent.gateway]) <= 40
+        assert stats["pending"] + stats["dropped"] == agent.outbox.last_seq()  # each event kept or counted
+        assert changes[agent.gateway] <= {(e.instrument, format_ts(e.ts)) for e in kept[agent.gateway]}
+
+    lab.broker.restart()
+    lab.start_worker()
+    wait_until(lab.settled, timeout=120, every=0.2)  # emptied only by the server's acknowledgement
+    for agent in lab.agents:
+        stored = Event.objects.filter(gateway__code=agent.gateway).order_by("seq").values_list("seq", flat=True)
+        assert list(stored) == [e.seq for e in kept[agent.gateway]], f"{agent.gateway}: lost or repeated"
+    assert Counter.objects.get(name="stored").value == sum(len(events) for events in kept.values())
+    assert not DeadLetter.objects.exists()

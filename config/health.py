@@ -13,12 +13,13 @@ import time
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from config import metrics
+from config.middleware import BothModes
 
 TIMEOUT = 2.0  # seconds, per check; the checks run at the same time
 TIMED_OUT = "no answer within the time limit"
@@ -113,25 +114,15 @@ ENDPOINTS: dict[str, Callable[[HttpRequest], HttpResponse]] = {
 }
 
 
-class ProbesMiddleware:
+class ProbesMiddleware(BothModes):
     """Answers the probes and /metrics first (see the module's docstring); first in MIDDLEWARE."""
 
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response: Callable):
-        self.get_response = get_response
-        self.is_async = iscoroutinefunction(get_response)
-        if self.is_async:
-            markcoroutinefunction(self)
-
-    def __call__(self, request: HttpRequest):
+    def call(self, request: HttpRequest) -> HttpResponse:
         endpoint = ENDPOINTS.get(request.path_info)
-        if self.is_async:
-            return self._acall(request, endpoint)
         return endpoint(request) if endpoint else self.get_response(request)
 
-    async def _acall(self, request: HttpRequest, endpoint: Callable | None) -> HttpResponse:
+    async def acall(self, request: HttpRequest) -> HttpResponse:
+        endpoint = ENDPOINTS.get(request.path_info)
         if endpoint is None:
             return await self.get_response(request)
         # Off the thread that runs the sync views: a probe does not wait behind busy pages.

@@ -6,11 +6,11 @@ import datetime as dt
 import logging
 import re
 import uuid
-from collections.abc import Callable
 
 import orjson
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponse
+
+from config.middleware import BothModes
 
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 # An id the proxy in front already gave the request is kept, if it looks like one.
@@ -36,29 +36,18 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(line, default=str).decode()
 
 
-class RequestIdMiddleware:
+class RequestIdMiddleware(BothModes):
     """Gives each request an id (X-Request-ID, kept from the proxy or made here) that its
     log lines carry and the response returns."""
 
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response: Callable):
-        self.get_response = get_response
-        self.is_async = iscoroutinefunction(get_response)
-        if self.is_async:
-            markcoroutinefunction(self)
-
-    def __call__(self, request: HttpRequest):
-        if self.is_async:
-            return self._acall(request)
+    def call(self, request: HttpRequest) -> HttpResponse:
         token = request_id.set(_id_of(request))
         try:
             return _returned(self.get_response(request))
         finally:
             request_id.reset(token)
 
-    async def _acall(self, request: HttpRequest) -> HttpResponse:
+    async def acall(self, request: HttpRequest) -> HttpResponse:
         token = request_id.set(_id_of(request))
         try:
             return _returned(await self.get_response(request))

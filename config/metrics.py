@@ -17,12 +17,13 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess, values
 from prometheus_client import start_http_server as _start_http_server
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from config.middleware import BothModes
 
 if TYPE_CHECKING:
     from telemetry.ingest import Result
@@ -134,27 +135,16 @@ def route_of(request: HttpRequest) -> str:
     return "unmatched"
 
 
-class MetricsMiddleware:
+class MetricsMiddleware(BothModes):
     """Times each request by route name, method and status class, in sync and async stacks alike."""
 
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response: Callable):
-        self.get_response = get_response
-        self.is_async = iscoroutinefunction(get_response)
-        if self.is_async:
-            markcoroutinefunction(self)
-
-    def __call__(self, request: HttpRequest):
-        if self.is_async:
-            return self._acall(request)
+    def call(self, request: HttpRequest) -> HttpResponse:
         started = time.perf_counter()
         response = self.get_response(request)
         self._observe(request, response, started)
         return response
 
-    async def _acall(self, request: HttpRequest) -> HttpResponse:
+    async def acall(self, request: HttpRequest) -> HttpResponse:
         started = time.perf_counter()
         response = await self.get_response(request)
         self._observe(request, response, started)

@@ -226,7 +226,8 @@ def _server_command(args):
 
 
 def _tree_cpu_ms(pid: int) -> float:
-    """A process and its live descendants (a server's workers)."""
+    """A process, its live descendants (a server's workers, PostgreSQL's backends) and
+    those it has reaped."""
     total = _cpu_ms(pid, children=True)
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -241,9 +242,9 @@ def _tree_cpu_ms(pid: int) -> float:
 
 
 def _measured(run, web: list[int], postmaster: int) -> dict:
-    web_before, pg_before = sum(_tree_cpu_ms(pid) for pid in web), _postgres_cpu_ms(postmaster)
+    web_before, pg_before = sum(_tree_cpu_ms(pid) for pid in web), _tree_cpu_ms(postmaster)
     result = run()
-    web_ms, pg_ms = sum(_tree_cpu_ms(pid) for pid in web) - web_before, _postgres_cpu_ms(postmaster) - pg_before
+    web_ms, pg_ms = sum(_tree_cpu_ms(pid) for pid in web) - web_before, _tree_cpu_ms(postmaster) - pg_before
     return {**result, "web_ms": web_ms / result["requests"], "pg_ms": pg_ms / result["requests"]}
 
 
@@ -253,21 +254,6 @@ def _cpu_ms(pid: int, *, children: bool = False) -> float:
         fields = f.read().rsplit(")", 1)[1].split()
     used = int(fields[11]) + int(fields[12]) + (int(fields[13]) + int(fields[14]) if children else 0)
     return used * TICK_MS
-
-
-def _postgres_cpu_ms(postmaster: int) -> float:
-    """The postmaster, its live backends and those that have ended."""
-    total = _cpu_ms(postmaster, children=True)
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    parent = int(f.read().rsplit(")", 1)[1].split()[1])
-                if parent == postmaster:
-                    total += _cpu_ms(int(entry))
-            except (OSError, ValueError):
-                continue  # ended meanwhile
-    return total
 
 
 def _sql(query: str):

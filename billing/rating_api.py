@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from billing import ratings
 from billing.models import Rating
 from booking.models import Reservation, SampleOrder
-from config.api import ModelSerializer
+from config.api import ModelSerializer, Serializer
 
 SCORE_ERRORS = {key: ratings.SCORE_RANGE for key in ("invalid", "min_value", "max_value", "max_string_length")}
 
@@ -37,7 +37,7 @@ def _score() -> serializers.IntegerField:
     return serializers.IntegerField(min_value=1, max_value=5, error_messages=SCORE_ERRORS)
 
 
-class RatingCreateSerializer(serializers.Serializer):
+class RatingCreateSerializer(Serializer):
     reservation = serializers.PrimaryKeyRelatedField(
         queryset=Reservation.objects.select_related("instrument"), required=False, allow_null=True
     )
@@ -55,7 +55,7 @@ class RatingCreateSerializer(serializers.Serializer):
         return data
 
 
-class ReplySerializer(serializers.Serializer):
+class ReplySerializer(Serializer):
     text = serializers.CharField(
         max_length=ratings.MAX_TEXT,
         error_messages={"required": ratings.REPLY_REQUIRED, "blank": ratings.REPLY_REQUIRED},

@@ -24,7 +24,7 @@ from billing.models import (
     VoucherGrant,
     VoucherProgramme,
 )
-from config.api import CodeRelatedField, ModelSerializer
+from config.api import CodeRelatedField, ModelSerializer, Serializer
 from instruments.models import Instrument
 
 ONE_DECISION = _("Give either an amount to grant or a reason to refuse, not both.")
@@ -61,7 +61,7 @@ class RateCardSerializer(ModelSerializer):
         read_only_fields = fields
 
 
-class RateCardCreateSerializer(serializers.Serializer):
+class RateCardCreateSerializer(Serializer):
     instrument = CodeRelatedField(
         slug_field="code", queryset=Instrument.objects.select_related("lab__institution"), help_text="instrument code"
     )
@@ -154,18 +154,18 @@ class InvoiceSerializer(ModelSerializer):
         return is_overdue(invoice, today=self.context.get("today") or timezone.localdate())
 
 
-class InvoiceDraftSerializer(serializers.Serializer):
+class InvoiceDraftSerializer(Serializer):
     customer = organization_code(help_text="the customer organization's code")
     provider = organization_code(required=False, help_text="your institution's code (the default)")
     period_start = serializers.DateField()
     period_end = serializers.DateField(help_text="exclusive: charges with a service date before it")
 
 
-class VoidSerializer(serializers.Serializer):
+class VoidSerializer(Serializer):
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class PaymentCreateSerializer(serializers.Serializer):
+class PaymentCreateSerializer(Serializer):
     reference = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
     paid_on = serializers.DateField()
     amount = money()
@@ -189,7 +189,7 @@ class ProgrammeSerializer(ModelSerializer):
         read_only_fields = fields
 
 
-class ProgrammeCreateSerializer(serializers.Serializer):
+class ProgrammeCreateSerializer(Serializer):
     name = serializers.CharField(max_length=200)
     year = serializers.IntegerField(min_value=2000, max_value=9999)
     budget = money()
@@ -217,7 +217,7 @@ class GrantSerializer(ModelSerializer):
         read_only_fields = fields
 
 
-class GrantApplySerializer(serializers.Serializer):
+class GrantApplySerializer(Serializer):
     programme = serializers.PrimaryKeyRelatedField(queryset=VoucherProgramme.objects.select_related("customer_region"))
     size = serializers.ChoiceField(choices=VoucherGrant.Size.choices)
     credit_code = serializers.CharField(
@@ -227,7 +227,7 @@ class GrantApplySerializer(serializers.Serializer):
     purpose = serializers.CharField(max_length=4000)
 
 
-class GrantDecideSerializer(serializers.Serializer):
+class GrantDecideSerializer(Serializer):
     amount = money(required=False, help_text="grant this much")
     refuse_reason = serializers.CharField(
         max_length=4000, required=False, help_text="or refuse, saying why",
@@ -266,22 +266,22 @@ class ClaimSerializer(ModelSerializer):
         read_only_fields = fields
 
 
-class ClaimSubmitSerializer(serializers.Serializer):
+class ClaimSubmitSerializer(Serializer):
     programme = serializers.PrimaryKeyRelatedField(queryset=VoucherProgramme.objects.all())
     period_start = serializers.DateField()
     period_end = serializers.DateField(help_text="exclusive: invoices issued before it")
 
 
-class LineDecideSerializer(serializers.Serializer):
+class LineDecideSerializer(Serializer):
     approve = serializers.BooleanField()
     reason = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
 
 
-class ReferenceSerializer(serializers.Serializer):
+class ReferenceSerializer(Serializer):
     reference = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
 
 
-class LedgerVerdictSerializer(serializers.Serializer):
+class LedgerVerdictSerializer(Serializer):
     entries = serializers.IntegerField(help_text="entries checked")
     ok = serializers.BooleanField()
     first_bad = serializers.IntegerField(allow_null=True, help_text="id of the first entry that does not check out")

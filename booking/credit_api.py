@@ -8,17 +8,17 @@ from rest_framework.response import Response
 
 from booking import credit
 from booking.models import CreditMark
-from config.api import ModelSerializer
+from config.api import ModelSerializer, Serializer
 
 
-class MarkCountsSerializer(serializers.Serializer):
+class MarkCountsSerializer(Serializer):
     no_show = serializers.IntegerField()
     late_cancel = serializers.IntegerField()
     overdue = serializers.IntegerField()
     total = serializers.IntegerField()
 
 
-class CreditRecordSerializer(serializers.Serializer):
+class CreditRecordSerializer(Serializer):
     """A person's credit now (booking.credit.Standing)."""
 
     state = serializers.ChoiceField(choices=list(credit.STATES))
@@ -48,7 +48,7 @@ class CreditMarkSerializer(ModelSerializer):
         return bool(request and mark.lifted_at is None and credit.can_lift(request.user, mark))
 
 
-class LiftSerializer(serializers.Serializer):
+class LiftSerializer(Serializer):
     reason = serializers.CharField(
         max_length=2000, error_messages={"required": credit.LIFT_REASON_REQUIRED, "blank": credit.LIFT_REASON_REQUIRED}
     )

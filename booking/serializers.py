@@ -9,16 +9,16 @@ from booking.sample_files import RESULTS_EMPTY, RESULTS_REQUIRED, display_name
 from booking.samples import DESCRIPTION_REQUIRED, MAX_COST_CENTRE, MAX_SAMPLES, MAX_TEXT, SAMPLES_FIELD_ERRORS
 from booking.selectors import can_confirm_sample_order, can_decide, can_decide_sample_order, can_download_results
 from booking.services import REASON_REQUIRED
-from config.api import ModelSerializer
+from config.api import ModelSerializer, Serializer
 from instruments.models import Instrument
 
 
-class SpanSerializer(serializers.Serializer):
+class SpanSerializer(Serializer):
     start = serializers.DateTimeField()
     end = serializers.DateTimeField()
 
 
-class AvailabilitySerializer(serializers.Serializer):
+class AvailabilitySerializer(Serializer):
     instrument = serializers.IntegerField(source="instrument.pk")
     code = serializers.CharField(source="instrument.code")
     start = serializers.DateTimeField()
@@ -101,7 +101,7 @@ class ReservationSerializer(ModelSerializer):
         return CreditRecordSerializer(standing.as_dict()).data
 
 
-class ReservationCreateSerializer(serializers.Serializer):
+class ReservationCreateSerializer(Serializer):
     instrument = serializers.PrimaryKeyRelatedField(
         queryset=Instrument.objects.select_related("lab__institution", "policy")
     )
@@ -116,11 +116,11 @@ class ReservationCreateSerializer(serializers.Serializer):
     )  # fmt: skip
 
 
-class ReasonSerializer(serializers.Serializer):
+class ReasonSerializer(Serializer):
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class ApprovalNoteSerializer(serializers.Serializer):
+class ApprovalNoteSerializer(Serializer):
     """An approval's optional note, sent to the requester with the decision."""
 
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
@@ -174,7 +174,7 @@ class SampleOrderSerializer(ModelSerializer):
         )
 
 
-class SampleOrderCreateSerializer(serializers.Serializer):
+class SampleOrderCreateSerializer(Serializer):
     instrument = serializers.PrimaryKeyRelatedField(queryset=Instrument.objects.select_related("lab__institution"))
     samples = serializers.IntegerField(min_value=1, max_value=MAX_SAMPLES, error_messages=SAMPLES_FIELD_ERRORS)
     description = serializers.CharField(
@@ -183,14 +183,14 @@ class SampleOrderCreateSerializer(serializers.Serializer):
     cost_centre = serializers.CharField(max_length=MAX_COST_CENTRE, required=False, allow_blank=True, default="")
 
 
-class RejectReasonSerializer(serializers.Serializer):
+class RejectReasonSerializer(Serializer):
     reason = serializers.CharField(
         max_length=MAX_TEXT, help_text="the customer sees it",
         error_messages={"required": REASON_REQUIRED, "blank": REASON_REQUIRED},
     )  # fmt: skip
 
 
-class SampleOrderCompleteSerializer(serializers.Serializer):
+class SampleOrderCompleteSerializer(Serializer):
     results = serializers.FileField(
         help_text="PDF, XLSX, CSV, ZIP, PNG or JPEG; the content is checked, not the name",
         error_messages={"required": RESULTS_REQUIRED, "empty": RESULTS_EMPTY},

@@ -1,4 +1,4 @@
-"""Project-wide REST conventions: pagination, the error format and the model serializer.
+"""Project-wide REST conventions: pagination, filters, the error format and the serializers.
 
 Errors are JSON. Validation problems come field by field ({"field": ["message"]});
 everything else as {"detail": "message"}. Domain services raise Django's
@@ -11,32 +11,77 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import get_language
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions, serializers
+from rest_framework.fields import Field
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
-class ModelSerializer(serializers.ModelSerializer):
-    """DRF's model serializer, with its fields worked out from the model once per class and
-    language, not for every serializer made.
-
-    DRF introspects the model again for every serializer it makes (every answer, every
-    nested object): about a seventh of the web processes' CPU in `bench/booking_bench.py`.
-    The fields depend only on the class, its Meta and the language (DRF gives a field a
-    label only where the translated name differs from the field's own), so each
-    serializer gets a copy of those built the first time, as DRF itself copies declared
-    fields.
-    """
-
+# The project's serializers: DRF's, with fields made once per class and copied cheaply
+# for each serializer (a tenth of a booking's CPU in `bench/booking_bench.py`).
+#
+# DRF's model serializer introspects the model again for every serializer it makes (every
+# answer, every nested object). Those fields depend only on the class, its Meta and the
+# language (DRF gives a field a label only where the translated name differs from the
+# field's own), so they are built once per class and language. Declared fields do not
+# depend on the language.
+#
+# DRF copies a field by making it anew from its arguments, which costs most of what
+# building it did. A field that holds no other field (a nested serializer, a list's child)
+# is copied here as a new object with the same attributes: binding it to its serializer
+# sets the copy's own, and nothing changes the containers it shares (choices, validators,
+# error messages) once it is made. The others are copied as DRF copies them.
+#
+# (Comments, not docstrings: drf-spectacular would describe every serializer without a
+# docstring of its own in the API schema with them.)
+class Serializer(serializers.Serializer):
     def get_fields(self):
-        built = type(self).__dict__.get("_fields_built")
-        if built is None:
-            built = {}
-            type(self)._fields_built = built
-        language = get_language()
-        if language not in built:
-            built[language] = super().get_fields()
-        return copy.deepcopy(built[language])
+        return _copies(_templates(type(self), "", lambda: self._declared_fields))
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    def get_fields(self):
+        return _copies(_templates(type(self), get_language(), super().get_fields))
+
+
+def _templates(cls: type, key: str, build) -> list:
+    """The fields to copy, with how to copy each, made once per class and key."""
+    made = cls.__dict__.get("_field_templates")
+    if made is None:
+        made = {}
+        cls._field_templates = made  # type: ignore[attr-defined]
+    if key not in made:
+        made[key] = [(name, field, _copier(field)) for name, field in build().items()]
+    return made[key]
+
+
+def _copies(templates: list) -> dict:
+    return {name: copier(field) for name, field, copier in templates}
+
+
+def _copier(field: Field):
+    holds_fields = isinstance(field, serializers.BaseSerializer) or any(
+        isinstance(value, Field) for value in vars(field).values()
+    )
+    return copy.deepcopy if holds_fields else _shallow_copy
+
+
+def _shallow_copy(field: Field) -> Field:
+    copied = object.__new__(type(field))
+    copied.__dict__.update(field.__dict__)
+    return copied
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend for lists only. DRF applies the filters to a detail request
+    too, which builds the whole filter form to find one object by its key (a twelfth of a
+    read in `bench/booking_bench.py`); who may see it is the view's queryset, not a filter."""
+
+    def filter_queryset(self, request, queryset, view):
+        if getattr(view, "detail", False):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
 
 
 class Pagination(PageNumberPagination):

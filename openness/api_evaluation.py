@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.permissions import is_platform_admin, regulated_region
-from config.api import ModelSerializer
+from config.api import ModelSerializer, Serializer
 from openness import api, scoring, services
 from openness import evaluation as ev
 from openness.models import EvaluationResult, EvaluationRound
@@ -69,9 +69,9 @@ class RoundSerializer(ModelSerializer):
 
 # 'from' is a Python keyword, hence the metaclass call; the period is read as in the
 # openness figures: a date (local midnight) or an ISO time, [from, to).
-RoundCreateSerializer = type(serializers.Serializer)(
+RoundCreateSerializer = type(Serializer)(
     "RoundCreateSerializer",
-    (serializers.Serializer,),
+    (Serializer,),
     {
         "__module__": __name__,
         "name": serializers.CharField(max_length=200),
@@ -81,7 +81,7 @@ RoundCreateSerializer = type(serializers.Serializer)(
 )
 
 
-class RoundUpdateSerializer(serializers.Serializer):
+class RoundUpdateSerializer(Serializer):
     name = serializers.CharField(max_length=200, required=False)
     config = serializers.JSONField(required=False, help_text="indicators {key: {weight, curve}} and grades")
 

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 
 from accounts.models import Organization, Region
 from accounts.permissions import regulated_region
-from config.api import ModelSerializer
+from config.api import ModelSerializer, Serializer
 from openness import api, services
 from openness.flags import flags_visible, may_see_flags
 from openness.models import Flag
@@ -60,7 +60,7 @@ class FlagSerializer(ModelSerializer):
         read_only_fields = fields
 
 
-class NoteSerializer(serializers.Serializer):
+class NoteSerializer(Serializer):
     note = serializers.CharField(allow_blank=True, max_length=4000)
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import get_language
 from rest_framework import serializers
 
 from billing.selectors import Money
+from config.api import Serializer
 from openness.metrics import TICKS_PER_HOUR, ratio
 from openness.selectors import InstrumentRow, RollupRow
 from openness.totals import Totals
@@ -32,7 +33,7 @@ def rate(value: Fraction | None) -> Decimal | None:
     return rounded(value, 4)
 
 
-class FiguresSerializer(serializers.Serializer):
+class FiguresSerializer(Serializer):
     """What instrument rows and roll-up rows share. Measured figures are null when
     nothing was measured; declared ones (booked) are never null."""
 

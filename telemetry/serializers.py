@@ -1,10 +1,10 @@
 from rest_framework import serializers
 
-from config.api import ModelSerializer
+from config.api import ModelSerializer, Serializer
 from telemetry.models import Gateway
 
 
-class LabBriefSerializer(serializers.Serializer):
+class LabBriefSerializer(Serializer):
     id = serializers.IntegerField()
     code = serializers.CharField()
     institution = serializers.CharField(source="institution.code")
@@ -39,12 +39,12 @@ class GatewaySecretSerializer(GatewaySerializer):
         read_only_fields = fields
 
 
-class GatewayCreateSerializer(serializers.Serializer):
+class GatewayCreateSerializer(Serializer):
     code = serializers.SlugField(max_length=64, help_text="the gateway id: its MQTT user name and topic part")
     lab = serializers.CharField(max_length=80, help_text="the lab's id, or its institution code and code: NJU/ac")
     name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     heartbeat_seconds = serializers.IntegerField(min_value=1, max_value=86400, required=False, default=60)
 
 
-class InstrumentCodeSerializer(serializers.Serializer):
+class InstrumentCodeSerializer(Serializer):
     instrument = serializers.CharField(max_length=64, help_text="instrument code")

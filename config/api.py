@@ -19,7 +19,8 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 
 # The project's serializers: DRF's, with fields made once per class and copied cheaply
-# for each serializer (a tenth of a booking's CPU in `bench/booking_bench.py`).
+# for each serializer (they took a fifth of the CPU of reading an instrument through the API
+# in `bench/booking_bench.py`).
 #
 # DRF's model serializer introspects the model again for every serializer it makes (every
 # answer, every nested object). Those fields depend only on the class, its Meta and the

@@ -5,11 +5,16 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 
+def click(browser, selector: tuple[str, str]) -> None:
+    """Click an element of a live page, which may redraw it between finding and clicking
+    it: then find it again."""
+    wait_for(browser, lambda b: b.find_element(*selector).click() or True)
+
+
 def click_and_load(browser, selector: tuple[str, str]) -> None:
     """Click something that loads a new page, and wait until the new page is complete."""
     browser.execute_script("window.__leaving = true")  # gone once another document loads
-    # A live page may redraw the element between finding and clicking it: then find it again.
-    wait_for(browser, lambda b: b.find_element(*selector).click() or True)
+    click(browser, selector)
     WebDriverWait(browser, 10, ignored_exceptions=(WebDriverException,)).until(
         lambda b: b.execute_script("return document.readyState === 'complete' && !window.__leaving")
     )

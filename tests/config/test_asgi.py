@@ -23,7 +23,7 @@ async def test_websocket_from_a_foreign_origin_is_refused():
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 async def test_every_middleware_answers_through_the_asgi_application():
     """From the first (the request id) to the last (clickjacking), each middleware's mark is
-    on the answer, and the user is the token's."""
+    on the answer, and a request without credentials is refused by the API itself."""
     communicator = HttpCommunicator(application, "GET", "/api/v1/reservations/", headers=[(b"host", b"127.0.0.1")])
     response = await communicator.get_response()
     headers = {name.decode().lower(): value.decode() for name, value in response["headers"]}

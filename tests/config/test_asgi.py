@@ -5,11 +5,14 @@ from channels.testing import HttpCommunicator, WebsocketCommunicator
 
 from config.asgi import application
 
+# A bound, not a wait: the first request of a process imports every view (channels' default is 1 s).
+ANSWER_WITHIN = 30  # seconds
+
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 async def test_http_is_served_through_the_asgi_application():
     communicator = HttpCommunicator(application, "GET", "/api/v1/instruments/", headers=[(b"host", b"127.0.0.1")])
-    response = await communicator.get_response()
+    response = await communicator.get_response(timeout=ANSWER_WITHIN)
     assert response["status"] == 200
 
 
@@ -25,7 +28,7 @@ async def test_every_middleware_answers_through_the_asgi_application():
     """From the first (the request id) to the last (clickjacking), each middleware's mark is
     on the answer, and a request without credentials is refused by the API itself."""
     communicator = HttpCommunicator(application, "GET", "/api/v1/reservations/", headers=[(b"host", b"127.0.0.1")])
-    response = await communicator.get_response()
+    response = await communicator.get_response(timeout=ANSWER_WITHIN)
     headers = {name.decode().lower(): value.decode() for name, value in response["headers"]}
     assert response["status"] == 401  # the API's own refusal, not a crash
     assert headers["x-request-id"] and headers["x-frame-options"] == "DENY"

@@ -15,6 +15,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from config.cache import redis_cache
 from config.env import env_bool, env_decimal, env_int, env_list, env_rate, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -308,9 +309,7 @@ BOOKING_REMINDER_HOURS = env_int("BOOKING_REMINDER_HOURS", 24, minimum=1)
 # the cache: Redis when REDIS_URL is set, so that all web processes count together; else
 # each process's memory. Each rate holds per client address and per signed-in user.
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    if REDIS_URL
-    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    "default": redis_cache(REDIS_URL) if REDIS_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
 # Reverse proxies in front of the app that append to X-Forwarded-For; 0: the client address
 # is REMOTE_ADDR, and X-Forwarded-For (anyone can write it) is ignored.

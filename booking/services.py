@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -92,8 +92,8 @@ def reservation_create(
     policy_rules = rules(now=now)
     request = BookingRequest(instrument=instrument, requester=requester, start=start, end=end)
     window = dt.timedelta(days=1)
-    # The held bookings are left out: the rules do not read them, and the clash query below
-    # (with the exclusion constraint on PostgreSQL) guards the slot inside the transaction.
+    # The held bookings are left out: the rules do not read them, and the slot is guarded
+    # inside the transaction below.
     calendar = load_calendar(instrument, min(start, end) - window, max(start, end) + window, with_held=False)
     problems = policy_rules.problems(request, calendar)
     if problems:
@@ -106,23 +106,15 @@ def reservation_create(
     created = policy_rules.now
     expires_at = None if approved else min(created + dt.timedelta(hours=policy.pending_expiry_hours), start)
 
+    # On PostgreSQL the exclusion constraint over (instrument, [start, blocked_until)) is the
+    # guarantee: the insert goes first, and only a refused one looks for the clash to name
+    # it. SQLite has no such constraint: there the check comes first, in a transaction that
+    # is IMMEDIATE, so writers queue and the check sees every committed booking.
+    check_first = connection.vendor != "postgresql"
     try:
-        # Read-check-write in one transaction. On SQLite the transaction is IMMEDIATE, so
-        # writers queue and the check sees every committed booking; on PostgreSQL the
-        # exclusion constraint over (instrument, [start, blocked_until)) is the guarantee
-        # and the check only finds the clash to name it.
         with transaction.atomic():
-            clashes = list(
-                Reservation.objects.filter(
-                    instrument=instrument, status__in=Reservation.HOLDING, start__lt=blocked_until,
-                    blocked_until__gt=start,
-                ).order_by("start")[:3]
-            )  # fmt: skip
-            if clashes:
-                first = clashes[0]
-                raise BookingConflict(
-                    CONFLICT % {"start": local_time(first.start), "end": local_time(first.end)}, clashes
-                )
+            if check_first and (clashes := _clashes(instrument, start, blocked_until)):
+                raise _conflict(clashes)
             reservation = Reservation.objects.create(
                 instrument=instrument,
                 requester=requester,
@@ -142,13 +134,30 @@ def reservation_create(
             managers = notifications.on_create(reservation)
             transaction.on_commit(lambda: live.reservation_changed(reservation))
     except IntegrityError as error:
-        if "reservation_no_overlap" in str(error):
-            raise BookingConflict(str(CONFLICT_RACE)) from None
-        raise
+        if "reservation_no_overlap" not in str(error):
+            raise
+        # Name the bookings in the way; there are none left if the one in the way was
+        # cancelled in the meantime.
+        clashes = _clashes(instrument, start, blocked_until)
+        raise (_conflict(clashes) if clashes else BookingConflict(str(CONFLICT_RACE))) from None
     # Its history so far, so that an answer can be built without reading the booking back.
     reservation.history_written = [event]
     reservation.managers_told = managers
     return reservation
+
+
+def _clashes(instrument: Instrument, start: dt.datetime, blocked_until: dt.datetime) -> list[Reservation]:
+    """The first holding bookings in the way of [start, blocked_until)."""
+    return list(
+        Reservation.objects.filter(
+            instrument=instrument, status__in=Reservation.HOLDING, start__lt=blocked_until, blocked_until__gt=start
+        ).order_by("start")[:3]
+    )
+
+
+def _conflict(clashes: list[Reservation]) -> BookingConflict:
+    first = clashes[0]
+    return BookingConflict(CONFLICT % {"start": local_time(first.start), "end": local_time(first.end)}, clashes)
 
 
 def reservation_approve(

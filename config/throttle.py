@@ -4,7 +4,8 @@ and booking.
 Each door has a rate in settings (THROTTLE_<DOOR> = "10/min") that holds twice: per
 signed-in user and per client address. Counters live in the Django cache (Redis when
 REDIS_URL is set, so that every web process counts together) in fixed windows: one key per
-door, client and window, created with `add` and counted with `incr`, both atomic, so
+door, client and window, counted with INCR and given its expiry with EXPIRE NX in one
+round trip to Redis (elsewhere created with `add` and counted with `incr`), all atomic, so
 concurrent requests never lose a count. A fixed window lets a client spend its allowance at
 the end of one window and again at the start of the next; the limit is a brake, not a quota.
 """
@@ -17,7 +18,8 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -41,6 +43,18 @@ def client_address(request: HttpRequest) -> str:
         if forwarded:
             return forwarded[-min(proxies, len(forwarded))]
     return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def _counts(keys: list[str], period: int) -> list[int]:
+    """One more hit on each key. On Redis: INCR and EXPIRE NX for every key in one round
+    trip (a key that expired in between starts again with its own expiry)."""
+    if not isinstance(caches["default"], RedisCache):
+        return [_count(key, period) for key in keys]
+    with cache._cache.get_client(write=True).pipeline(transaction=False) as pipe:
+        for key in keys:
+            pipe.incr(name := cache.make_and_validate_key(key))
+            pipe.expire(name, period, nx=True)
+        return pipe.execute()[::2]
 
 
 def _count(key: str, period: int) -> int:
@@ -68,7 +82,7 @@ def hit(request: HttpRequest, door: str) -> int | None:
     # Every client is counted, even when the first is already over: a user switching
     # addresses still spends their own allowance.
     try:
-        counts = [_count(f"throttle:{door}:{client}:{window}", period) for client in clients]
+        counts = _counts([f"throttle:{door}:{client}:{window}" for client in clients], period)
     except (RedisError, OSError):  # Redis away: let the request through rather than fail it
         log.warning("the throttle counters are unavailable; %s is not limited meanwhile", door, exc_info=True)
         return None

@@ -16,7 +16,8 @@ from django.db import connection
 from django.test import override_settings
 from django.urls import reverse
 
-from config.throttle import client_address
+from config.cache import redis_cache
+from config.throttle import client_address, hit
 from tests import factories as f
 from tests.helpers import WebServers, database_url
 
@@ -31,6 +32,16 @@ NAMES = (f"nobody-{n}" for n in itertools.count())
 def _empty_counters():
     cache.clear()
     yield
+    cache.clear()
+
+
+@pytest.fixture(params=["memory", "redis"])
+def counters(request, settings):
+    """The counters in each process's memory (the demo), and in Redis (production)."""
+    if request.param == "redis":
+        settings.CACHES = {"default": redis_cache(request.getfixturevalue("redis_server").url)}
+    cache.clear()
+    yield request.param
     cache.clear()
 
 
@@ -104,7 +115,7 @@ def signed_in(door: str):
 
 
 @pytest.mark.parametrize("door", DOORS)
-def test_an_address_over_the_rate_gets_429_and_another_address_does_not(api, clock, instrument, door):
+def test_an_address_over_the_rate_gets_429_and_another_address_does_not(api, counters, clock, instrument, door):
     with override_settings(**{DOORS[door].setting: "2/min"}):
         for _ in range(2):
             assert knock(api, door, instrument, "203.0.113.7", signed_in(door)).status_code != 429
@@ -113,7 +124,9 @@ def test_an_address_over_the_rate_gets_429_and_another_address_does_not(api, clo
 
 
 @pytest.mark.parametrize("door", DOORS)
-def test_a_signed_in_user_over_the_rate_gets_429_from_any_address_and_others_do_not(api, clock, instrument, door):
+def test_a_signed_in_user_over_the_rate_gets_429_from_any_address_and_others_do_not(
+    api, counters, clock, instrument, door
+):
     user = f.UserFactory()
     with override_settings(**{DOORS[door].setting: "2/min"}):
         for address in ["203.0.113.1", "203.0.113.2"]:
@@ -122,12 +135,22 @@ def test_a_signed_in_user_over_the_rate_gets_429_from_any_address_and_others_do_
         assert knock(api, door, instrument, "203.0.113.4", f.UserFactory()).status_code != 429
 
 
-def test_the_next_window_opens_the_door_again(api, clock, instrument):
+def test_the_next_window_opens_the_door_again(api, counters, clock, instrument):
     with override_settings(THROTTLE_LOGIN="1/min"):
         assert knock(api, "login", instrument, "203.0.113.7").status_code == 200
         assert knock(api, "login", instrument, "203.0.113.7").status_code == 429
         clock.value = WINDOW_START + 60
         assert knock(api, "login", instrument, "203.0.113.7").status_code == 200
+
+
+def test_a_window_in_redis_expires_by_itself(rf, settings, redis_server, clock):
+    settings.CACHES = {"default": redis_cache(redis_server.url)}
+    settings.THROTTLE_TOKEN = "2/min"
+    cache.clear()
+    request = rf.post("/", REMOTE_ADDR="203.0.113.7")
+    assert [hit(request, "token") for _ in range(3)] == [None, None, 50]
+    (key,) = cache._cache.get_client().keys("*throttle:token:addr:203.0.113.7*")
+    assert 0 < cache._cache.get_client().ttl(key) <= 60
 
 
 def test_reading_the_pages_is_not_counted(api, clock):

@@ -85,6 +85,7 @@ def _seed(count: int, clients: int):
     region = Region.objects.get(code="320102")
     university = Organization.objects.create(code="BENCH", name_zh="基准大学", kind="university", region=region)
     lab = Lab.objects.create(institution=university, code="lab", name_zh="实验室")
+    lab.managers.add(User.objects.create_user("manager", password="x", organization=university))  # told of each booking
     category = Category.objects.get(code="010100")
     instruments = Instrument.objects.bulk_create(
         Instrument(lab=lab, institution=university, code=f"b-{n}", name_zh=f"仪器{n}", inner_id=str(n),

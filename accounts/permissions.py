@@ -17,11 +17,17 @@ def is_platform_admin(user: AnyUser) -> bool:
 
 
 def is_org_admin_of(user: AnyUser, organization: Organization) -> bool:
+    return is_org_admin_of_id(user, organization.pk)
+
+
+def is_org_admin_of_id(user: AnyUser, organization_id: int | None) -> bool:
+    """`is_org_admin_of` for an organization not loaded, known by its id."""
     return (
         user.is_authenticated
         and user.is_active
         and user.role == User.Role.ORG_ADMIN
-        and user.organization_id == organization.pk
+        and organization_id is not None
+        and user.organization_id == organization_id
     )
 
 

@@ -15,14 +15,13 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.db.models import Count, Max, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.models import User
 from booking.models import Notification, Reservation
-from instruments.models import Lab
 
 log = logging.getLogger(__name__)
 Kind = Notification.Kind
@@ -44,18 +43,14 @@ def notify(user: User, reservation: Reservation, kind: str, *, mail: bool = True
 
 
 def managers_of(reservation: Reservation) -> list[User]:
-    """The lab's managers, or the institution's admins for a lab without managers (one query)."""
+    """The lab's active managers, or the institution's admins for a lab without them."""
     lab = reservation.instrument.lab
-    candidates = list(
-        User.objects.filter(
-            Q(managed_labs=lab) | Q(organization_id=lab.institution_id, role=User.Role.ORG_ADMIN), is_active=True
-        )
-        .annotate(manages=Exists(Lab.managers.through.objects.filter(lab=lab, user=OuterRef("pk"))))
-        .distinct()
-        .order_by("pk")
+    managers = list(User.objects.filter(managed_labs=lab, is_active=True).order_by("pk"))
+    if managers:
+        return managers
+    return list(
+        User.objects.filter(organization_id=lab.institution_id, role=User.Role.ORG_ADMIN, is_active=True).order_by("pk")
     )
-    managers = [user for user in candidates if user.manages]
-    return managers or candidates
 
 
 def notify_managers(reservation: Reservation, kind: str, *, mail: bool = True) -> None:

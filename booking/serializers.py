@@ -102,9 +102,7 @@ class ReservationSerializer(ModelSerializer):
 
 
 class ReservationCreateSerializer(Serializer):
-    instrument = serializers.PrimaryKeyRelatedField(
-        queryset=Instrument.objects.select_related("lab__institution", "policy")
-    )
+    instrument = serializers.PrimaryKeyRelatedField(queryset=Instrument.objects.select_related("lab", "policy"))
     start = serializers.DateTimeField()
     end = serializers.DateTimeField()
     purpose = serializers.CharField(max_length=2000)

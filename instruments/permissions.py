@@ -6,7 +6,7 @@ from collections.abc import Collection
 from django.db.models import QuerySet
 
 from accounts.models import Organization, User
-from accounts.permissions import AnyUser, is_org_admin_of, is_platform_admin
+from accounts.permissions import AnyUser, is_org_admin_of, is_org_admin_of_id, is_platform_admin
 from instruments.models import Instrument, Lab
 
 
@@ -15,7 +15,7 @@ def can_manage_lab(user: AnyUser, lab: Lab, *, managers: Collection[User] | None
     admins: booking.notifications.managers_of), when the caller has them; saves a query."""
     if not (user.is_authenticated and user.is_active):
         return False
-    if is_platform_admin(user) or is_org_admin_of(user, lab.institution):
+    if is_platform_admin(user) or is_org_admin_of_id(user, lab.institution_id):
         return True
     if managers is not None:
         return any(manager.pk == user.pk for manager in managers)

@@ -3,7 +3,8 @@
 The interval arithmetic is pure; `load_calendars` fetches everything it needs for any
 number of instruments in a handful of queries, so that a search over a thousand
 instruments does not make a thousand round trips, and expands each distinct recurrence
-of opening hours and closures once (booking.recurrence).
+of opening hours and closures once (booking.recurrence). Opening hours and closures are
+read from the database only when their policy's schedule version is new to the process.
 """
 
 import datetime as dt
@@ -14,7 +15,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from booking.models import BookingPolicy, Reservation
-from booking.recurrence import Expander, event_rows
+from booking.recurrence import Expander, RowCache
 from booking.schedules import Span
 from instruments.models import Instrument
 
@@ -70,6 +71,9 @@ class Terms:
 
 
 TERMS = tuple(f.name for f in Terms.__dataclass_fields__.values())
+# Opening hours and closures as this process last read them: two calendars per instrument,
+# for up to 10,000 instruments.
+ROWS = RowCache(size=20_000)
 
 
 def free_time(
@@ -149,7 +153,7 @@ def load_calendars(
     for instrument in instruments:
         if instrument.pk in policies:
             policies[instrument.pk].instrument = instrument  # the instrument in hand, not another copy
-    events = event_rows([c for p in policies.values() for c in (p.opening_hours_id, p.closures_id)])
+    events = ROWS.rows({c: p.schedule_version for p in policies.values() for c in (p.opening_hours_id, p.closures_id)})
     held: dict[int, list[Span]] = {}
     if with_held:
         longest_buffer = max([p.buffer_minutes for p in policies.values()], default=0)

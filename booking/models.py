@@ -1,4 +1,5 @@
 import secrets
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -53,6 +54,9 @@ class BookingPolicy(models.Model):
         _("users may cancel until this many minutes before the start"), default=120
     )
     pending_expiry_hours = models.PositiveIntegerField(_("a pending request expires after this many hours"), default=48)
+    # Renewed with every change to the opening hours or closures (booking.policies), so
+    # that processes may keep them in memory under it (booking.recurrence.RowCache).
+    schedule_version = models.UUIDField(default=uuid.uuid4, editable=False)
 
     class Meta:
         verbose_name = _("booking policy")

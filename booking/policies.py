@@ -1,6 +1,7 @@
 """Writes to booking policies, opening hours and closures (lab managers only)."""
 
 import datetime as dt
+import uuid
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -81,8 +82,9 @@ def opening_window_add(
         errors["closes"] = CLOSES_BEFORE_OPENING
     if errors:
         raise ValidationError(errors)
-    event = schedules.opening_window_add(policy.opening_hours, weekdays=weekdays, opens=opens, closes=closes)
-    transaction.on_commit(lambda: live.calendar_changed(policy.instrument))
+    with transaction.atomic():
+        event = schedules.opening_window_add(policy.opening_hours, weekdays=weekdays, opens=opens, closes=closes)
+        _schedule_changed(policy)
     return event
 
 
@@ -99,13 +101,23 @@ def closure_add(
     _require(by, policy.instrument)
     if end <= start:
         raise ValidationError({"end": CLOSURE_ENDS_FIRST})
-    event = schedules.closure_add(policy.closures, start=start, end=end, reason=reason, repeat=repeat, until=until)
-    transaction.on_commit(lambda: live.calendar_changed(policy.instrument))
+    with transaction.atomic():
+        event = schedules.closure_add(policy.closures, start=start, end=end, reason=reason, repeat=repeat, until=until)
+        _schedule_changed(policy)
     return event
 
 
 def schedule_event_remove(*, policy: BookingPolicy, by: User | None, event_id: int) -> None:
     """Remove one opening window or closure of this policy's calendars."""
     _require(by, policy.instrument)
-    Event.objects.filter(pk=event_id, calendar_id__in=(policy.opening_hours_id, policy.closures_id)).delete()
+    with transaction.atomic():
+        Event.objects.filter(pk=event_id, calendar_id__in=(policy.opening_hours_id, policy.closures_id)).delete()
+        _schedule_changed(policy)
+
+
+def _schedule_changed(policy: BookingPolicy) -> None:
+    """A new schedule version, written with the change (booking.recurrence.RowCache), and
+    open calendars told once it commits."""
+    policy.schedule_version = uuid.uuid4()
+    BookingPolicy.objects.filter(pk=policy.pk).update(schedule_version=policy.schedule_version)
     transaction.on_commit(lambda: live.calendar_changed(policy.instrument))

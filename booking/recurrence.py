@@ -9,8 +9,11 @@ left to django-scheduler itself.
 """
 
 import datetime as dt
+import threading
+from collections import OrderedDict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from uuid import UUID
 
 import pytz
 from dateutil import rrule
@@ -65,6 +68,41 @@ def event_rows(calendar_ids: Collection[int] | QuerySet) -> dict[int, list[Event
         row = EventRow(*values[:6], values[6] or "", values[7], values[8])
         rows.setdefault(row.calendar_id, []).append(row)
     return rows
+
+
+class RowCache:
+    """Event rows of calendars, kept in this process under their policy's schedule version.
+
+    `BookingPolicy.schedule_version` is renewed in the transaction of every change to the
+    policy's opening hours or closures (booking.policies), and read with the policy: a
+    version seen before names the same rows in every process. Booking an instrument reads
+    them from memory instead of a query. A change made past booking.policies (django-
+    scheduler storing a moved occurrence, say) is seen once the version is renewed.
+    """
+
+    def __init__(self, size: int):
+        self.size = size
+        self._rows: OrderedDict[tuple[int, UUID], list[EventRow]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def rows(self, versions: dict[int, UUID]) -> dict[int, list[EventRow]]:
+        """The rows of each calendar in `versions` (calendar id: its policy's version)."""
+        found: dict[int, list[EventRow]] = {}
+        with self._lock:
+            for calendar_id, version in versions.items():
+                rows = self._rows.get((calendar_id, version))
+                if rows is not None:
+                    self._rows.move_to_end((calendar_id, version))
+                    found[calendar_id] = rows
+        missing = [calendar_id for calendar_id in versions if calendar_id not in found]
+        if missing:
+            loaded = event_rows(missing)
+            with self._lock:
+                for calendar_id in missing:
+                    found[calendar_id] = self._rows[(calendar_id, versions[calendar_id])] = loaded.get(calendar_id, [])
+                while len(self._rows) > self.size:
+                    self._rows.popitem(last=False)
+        return found
 
 
 class Expander:

@@ -5,9 +5,10 @@ visitor's cookies) and with the session user attached.
 """
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 import django
-from asgiref.sync import sync_to_async
+from asgiref.sync import ThreadSensitiveContext, sync_to_async
 from django.core.handlers.asgi import ASGIHandler
 from django.core.handlers.base import BaseHandler
 
@@ -18,18 +19,39 @@ django.setup(set_prefix=False)
 
 class SyncStackHandler(ASGIHandler):
     """Django's ASGI handler, but the middleware and the view run as one synchronous call
-    in the request's own thread.
+    in the request's own thread, and threads serve one request after another.
 
     Every view and nearly every middleware here is synchronous. Django's own handler runs
     the middleware chain in async mode, so each request crosses between the event loop
     and a thread for every middleware that is not natively async (WhiteNoise is sync only,
     Django's are adapted): some twenty crossings a request, a third of a simple request's
     CPU in `bench/booking_bench.py`. Here there is one.
+
+    Django's handler also starts a thread for each request and another to join it. Here a
+    request borrows an idle thread and gives it back, as a threaded WSGI server's requests
+    do; the request_started and request_finished signals still run in the request's
+    thread, so its database connection goes back to the pool when it ends.
     """
+
+    IDLE_THREADS = 32  # kept for the next requests; a busier moment starts more
 
     def __init__(self) -> None:
         BaseHandler.__init__(self)
         self.load_middleware(is_async=False)
+        self._idle: list[ThreadPoolExecutor] = []
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
+        thread = self._idle.pop() if self._idle else ThreadPoolExecutor(1, thread_name_prefix="request")
+        try:
+            async with ThreadSensitiveContext(executor=thread):
+                await self.handle(scope, receive, send)
+        finally:
+            if len(self._idle) < self.IDLE_THREADS:
+                self._idle.append(thread)
+            else:
+                thread.shutdown(wait=False)
 
     async def get_response_async(self, request):
         # thread_sensitive: the thread of this request (ASGIHandler gives each request a

@@ -42,3 +42,51 @@ def test_the_middleware_and_the_view_run_as_one_synchronous_call():
     from config.asgi import django_asgi_app
 
     assert not iscoroutinefunction(django_asgi_app._middleware_chain)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_requests_reuse_idle_threads_and_signals_run_in_the_requests_thread():
+    """One request after another runs in one thread; requests at once run in threads of
+    their own. Each request's started and finished signals run in its thread (where its
+    database connection is), not in another."""
+    import asyncio
+    import threading
+
+    from django.core.signals import request_finished, request_started
+
+    seen: list[tuple[str, int]] = []
+
+    def started(**kwargs):
+        seen.append(("started", threading.get_ident()))
+
+    def finished(**kwargs):
+        seen.append(("finished", threading.get_ident()))
+
+    async def get():
+        communicator = HttpCommunicator(application, "GET", "/api/v1/instruments/", headers=[(b"host", b"127.0.0.1")])
+        response = await communicator.get_response(timeout=ANSWER_WITHIN)
+        await communicator.wait(ANSWER_WITHIN)
+        return response["status"]
+
+    async def one_after_another():
+        return [await get() for _ in range(3)]
+
+    async def at_once():
+        return await asyncio.gather(*(get() for _ in range(3)))
+
+    request_started.connect(started)
+    request_finished.connect(finished)
+    try:
+        assert asyncio.run(one_after_another()) == [200] * 3
+        sequential, seen[:] = list(seen), []
+        assert asyncio.run(at_once()) == [200] * 3
+        concurrent = list(seen)
+    finally:
+        request_started.disconnect(started)
+        request_finished.disconnect(finished)
+
+    assert [kind for kind, _ in sequential] == ["started", "finished"] * 3
+    assert len({thread for _, thread in sequential}) == 1
+    assert len({thread for kind, thread in concurrent if kind == "started"}) == 3
+    for thread in {thread for _, thread in concurrent}:
+        assert [kind for kind, t in concurrent if t == thread] == ["started", "finished"]

@@ -64,9 +64,16 @@ def test_every_change_through_the_policies_is_seen_by_the_next_request():
 def test_a_change_rolled_back_leaves_the_schedule_as_it_was():
     instrument = f.bookable()
     schedule_queries(instrument)
-    with pytest.raises(RuntimeError), transaction.atomic():
-        closure_add(policy=fresh(instrument).policy, by=None, start=at(2, 12), end=at(2, 14), reason="维护")
-        assert schedule_queries(instrument)[0] == ([(8, 20)], [(12, 14)])  # seen inside its transaction
-        raise RuntimeError("rolled back")
+    seen = []
+
+    def change_then_fail():
+        with transaction.atomic():
+            closure_add(policy=fresh(instrument).policy, by=None, start=at(2, 12), end=at(2, 14), reason="维护")
+            seen.append(schedule_queries(instrument)[0])
+            raise RuntimeError("rolled back")
+
+    with pytest.raises(RuntimeError, match="rolled back"):
+        change_then_fail()
+    assert seen == [([(8, 20)], [(12, 14)])]  # seen inside its transaction
     assert Event.objects.filter(calendar=instrument.policy.closures).count() == 0
     assert schedule_queries(instrument)[0] == ([(8, 20)], [])

@@ -85,6 +85,10 @@ class RowCache:
         self._rows: OrderedDict[tuple[int, UUID], list[EventRow]] = OrderedDict()
         self._lock = threading.Lock()
 
+    def clear(self) -> None:
+        with self._lock:
+            self._rows.clear()
+
     def rows(self, versions: dict[int, UUID]) -> dict[int, list[EventRow]]:
         """The rows of each calendar in `versions` (calendar id: its policy's version)."""
         found: dict[int, list[EventRow]] = {}

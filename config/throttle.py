@@ -48,11 +48,12 @@ def client_address(request: HttpRequest) -> str:
 def _counts(keys: list[str], period: int) -> list[int]:
     """One more hit on each key. On Redis: INCR and EXPIRE NX for every key in one round
     trip (a key that expired in between starts again with its own expiry)."""
-    if not isinstance(caches["default"], RedisCache):
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
         return [_count(key, period) for key in keys]
-    with cache._cache.get_client(write=True).pipeline(transaction=False) as pipe:
+    with backend._cache.get_client(write=True).pipeline(transaction=False) as pipe:
         for key in keys:
-            pipe.incr(name := cache.make_and_validate_key(key))
+            pipe.incr(name := backend.make_and_validate_key(key))
             pipe.expire(name, period, nx=True)
         return pipe.execute()[::2]
 

@@ -1,11 +1,8 @@
 """The invoice PDF: scoped as the invoice page, in the language of the request, with the
 parties, number, dates, lines, VAT, the vouchers' share, the amount due and the terms."""
 
-import contextlib
-import re
 import shutil
 import subprocess
-import zlib
 
 import pytest
 from django.urls import reverse
@@ -15,6 +12,7 @@ from django.utils.translation import gettext
 from billing import invoice_pdf, invoicing
 from tests.billing import pages_world as W
 from tests.billing.pages_world import ROLES, login
+from tests.pdf import streams
 
 pytestmark = pytest.mark.django_db
 CJK_FONTS = (b"WenQuanYi", b"NotoSansCJK", b"SourceHanSans")
@@ -38,15 +36,6 @@ def rendered(monkeypatch) -> list[str]:
 def get(client, w, role: str, language: str = "en", invoice=None):
     login(client, w, role)
     return client.get(reverse("billing:invoice-pdf", args=[(invoice or w.invoice).pk]), HTTP_ACCEPT_LANGUAGE=language)
-
-
-def streams(pdf: bytes) -> bytes:
-    """The PDF's objects as text: WeasyPrint packs them into compressed object streams."""
-    out = [pdf]
-    for raw in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
-        with contextlib.suppress(zlib.error):  # a stream that is not deflated
-            out.append(zlib.decompress(raw))
-    return b"\n".join(out)
 
 
 VISIBLE = {"member", "customer_admin", "provider_admin", "manager", "regulator", "platform_admin"}

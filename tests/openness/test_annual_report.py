@@ -1,10 +1,8 @@
 """The printable annual report of an institution: scoped exactly as its page, a PDF in the
 language of the request, with the page's figures for the year and the flags of the year."""
 
-import contextlib
 import datetime as dt
 import re
-import zlib
 
 import pytest
 from django.conf import settings
@@ -18,6 +16,7 @@ from openness.serializers import rollup_json
 from tests import factories as f
 from tests.openness.flag_stories import MARCH
 from tests.openness.pages_world import USERS, build
+from tests.pdf import streams
 
 pytestmark = pytest.mark.django_db
 
@@ -48,15 +47,6 @@ def get(client, code: str, user=None, language: str = "en", year: int = YEAR):
     if user is not None:
         client.force_login(user)
     return client.get(f"/openness/institutions/{code}/report/{year}.pdf", HTTP_ACCEPT_LANGUAGE=language)
-
-
-def streams(pdf: bytes) -> bytes:
-    """The PDF's objects as text: WeasyPrint packs them into compressed object streams."""
-    out = [pdf]
-    for raw in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
-        with contextlib.suppress(zlib.error):  # a stream that is not deflated
-            out.append(zlib.decompress(raw))
-    return b"\n".join(out)
 
 
 def page_count(pdf: bytes) -> int:

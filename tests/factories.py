@@ -5,6 +5,7 @@ import datetime as dt
 from decimal import Decimal
 
 import factory
+from django.utils import timezone
 
 from accounts.models import Organization, Region, User
 from booking.models import Reservation
@@ -271,7 +272,7 @@ class RateCardFactory(factory.django.DjangoModelFactory):
         model = "billing.RateCard"
 
     instrument = factory.SubFactory(InstrumentFactory)
-    valid_from = factory.LazyFunction(lambda: dt.date(dt.date.today().year, 1, 1))
+    valid_from = factory.LazyFunction(lambda: dt.date(timezone.localdate().year, 1, 1))
     unit = "hour"
     price_internal = Decimal("100.00")
     price_academic = Decimal("200.00")

@@ -6,6 +6,7 @@ from decimal import Decimal as D
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from accounts.models import Organization
 from billing import charges, invoicing
@@ -167,9 +168,9 @@ def test_an_invoice_is_overdue_after_its_term(instrument, customer):
 def test_a_payment_dated_in_the_future_is_refused(instrument, customer, finance):
     charged(instrument, customer)
     invoice = invoicing.invoice_issue(invoice=draft(instrument, customer), now=NOW)
-    tomorrow = dt.date.today() + dt.timedelta(days=2)
+    after_tomorrow = timezone.localdate() + dt.timedelta(days=2)
     with pytest.raises(ValidationError) as error:
-        invoicing.payment_record(invoice=invoice, by=finance, reference="TX", paid_on=tomorrow, amount="1")
+        invoicing.payment_record(invoice=invoice, by=finance, reference="TX", paid_on=after_tomorrow, amount="1")
     assert "paid_on" in error.value.message_dict and not invoice.payments.exists()
 
 

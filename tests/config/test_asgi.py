@@ -1,15 +1,12 @@
 """The ASGI application: HTTP through Django, WebSockets only from allowed origins."""
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 from channels.testing import HttpCommunicator, WebsocketCommunicator
 
 from config.asgi import application
-from tests.helpers import ROOT, SCRUBBED, TEST_SETTINGS
+from tests.helpers import TEST_SETTINGS, manage
 
 # A bound, not a wait: channels' default of 1 s is too short on a busy machine.
 ANSWER_WITHIN = 30  # seconds
@@ -108,9 +105,7 @@ def test_a_full_collection_walks_only_what_was_made_after_start_up():
         "print(json.dumps({'frozen': gc.get_freeze_count(), 'walked': len(gc.get_objects()),\n"
         "                  'views': 'booking.api' in sys.modules and 'openness.views' in sys.modules}))\n"
     )
-    clean = {k: v for k, v in os.environ.items() if k not in SCRUBBED}
-    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env={**clean, **TEST_SETTINGS},
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    done = manage("shell", "-c", script, **TEST_SETTINGS)
     assert done.returncode == 0, done.stderr
     state = json.loads(done.stdout.splitlines()[-1])
     assert state["views"]
